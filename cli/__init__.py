@@ -1,0 +1,1 @@
+"""The `minsheng` command line: thin typer commands over kg/ and search/."""

@@ -1,0 +1,184 @@
+"""Entry point of the `minsheng` command: the app, core commands and error mapping."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from cli.common import (
+    DepartmentOpt, FormatOpt, JurisdictionOpt, OfficialOpt, ThemeOpt, WorkspaceOpt, YearOpt, progress, workspace,
+)
+from cli.render import OutputFormat, render
+
+
+
+class _Group(TyperGroup):
+    """Maps library errors to a one-line message and exit code for every command."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from kg.errors import MinshengError
+
+        try:
+            return super().invoke(ctx)
+        except MinshengError as exc:
+            typer.echo(f"Error: {exc}", err=True)
+            raise typer.Exit(exc.exit_code) from None
+
+
+app = typer.Typer(
+    cls=_Group,
+    name="minsheng",
+    help="Turn 民生实事 (livelihood commitment) lists into a knowledge graph with semantic search.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+COMMITMENT_COLUMNS = ["id", "year", "jurisdiction", "title", "officials", "departments", "themes"]
+
+
+@app.command()
+def init(
+    ws: WorkspaceOpt = None,
+    empty: Annotated[bool, typer.Option("--empty", help="Start with no documents instead of the bundled corpus.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing workspace.")] = False,
+) -> None:
+    """Create a workspace, from the bundled corpus unless --empty."""
+    from kg.workspace import default_home, init_workspace
+
+    made = init_workspace(ws or default_home(), empty=empty, force=force, progress=progress)
+    counts = made.store().counts()
+    typer.echo(f"workspace {made.path}: {counts['documents']} documents, {counts['commitments']} commitments")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or directories (.txt .md .docx .csv .xlsx .html).")],
+    year: Annotated[int | None, typer.Option("--year", "-y", help="The list's year, when the document does not say.")] = None,
+    jurisdiction: Annotated[str | None, typer.Option("--jurisdiction", "-j", help="Jurisdiction name, NAME:CODE or code, when the document does not say.")] = None,
+    ws: WorkspaceOpt = None,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """Add documents to the workspace; a changed document replaces its earlier version."""
+    from kg.ingest import ingest_paths
+
+    summary = ingest_paths(workspace(ws).store(), paths, year=year, jurisdiction=jurisdiction, progress=progress)
+    if fmt is OutputFormat.json:
+        render([], fmt, document=summary.to_dict())
+        return
+    render(summary.documents, fmt, columns=["id", "source", "status", "commitments"])
+    if fmt is OutputFormat.table:
+        typer.echo(f"{summary.commitments} commitments, {summary.departments} departments, "
+                   f"{summary.officials} officials, {summary.targets} targets")
+        if summary.unknown_departments:
+            typer.echo("unknown departments (kept verbatim): " + "、".join(summary.unknown_departments))
+
+
+@app.command("list")
+def list_commitments(
+    year: YearOpt = None, jurisdiction: JurisdictionOpt = None, department: DepartmentOpt = None,
+    official: OfficialOpt = None, theme: ThemeOpt = None, ws: WorkspaceOpt = None, fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """List commitments, filtered by year, jurisdiction, department, official or theme."""
+    items = workspace(ws).store().commitments(year=year, jurisdiction=jurisdiction, department=department,
+                                              official=official, theme=theme)
+    render([c.to_dict() for c in items], fmt, columns=COMMITMENT_COLUMNS)
+
+
+@app.command()
+def show(
+    commitment_id: Annotated[str, typer.Argument(metavar="ID", help="A commitment id such as 370103-2024-06.")],
+    ws: WorkspaceOpt = None, fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """Show one commitment with its departments, officials and targets."""
+    c = workspace(ws).store().commitment(commitment_id).to_dict()
+    if fmt is not OutputFormat.table:
+        render([c], fmt, document=c, columns=list(c))
+        return
+    for key in ("id", "year", "jurisdiction", "seq", "category", "title", "text", "officials", "themes",
+                "target_types", "beneficiaries", "source"):
+        typer.echo(f"{key:>13}: {c[key] if not isinstance(c[key], list) else '、'.join(map(str, c[key]))}")
+    typer.echo("  departments: " + "、".join(f"{d['name']}（{d['function'] or '?'}）" for d in c["departments"]))
+    render(c["targets"], fmt, columns=["metric", "value", "unit", "comparator", "target_type_label", "raw"],
+           title="targets")
+
+
+@app.command()
+def departments(
+    jurisdiction: JurisdictionOpt = None,
+    communities: Annotated[bool, typer.Option("--communities", help="Group departments into communities of the co-responsibility graph.")] = False,
+    ws: WorkspaceOpt = None, fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """List departments with their aliases, function and commitments."""
+    store = workspace(ws).store()
+    if communities:
+        from kg.analysis import department_communities
+
+        render(department_communities(store, jurisdiction=jurisdiction), fmt,
+               columns=["community", "jurisdiction", "size", "departments", "shared_commitments"])
+        return
+    deps = store.departments()
+    if jurisdiction:
+        code = store.jurisdiction_code(jurisdiction)
+        deps = [d for d in deps if d.jurisdiction_code == code]
+    rows = [d.to_dict() for d in deps]
+    for row in rows:
+        row["n"] = len(row["commitments"])
+    render(rows, fmt, columns=["id", "name", "function", "aliases", "n", "commitments"])
+
+
+@app.command()
+def officials(jurisdiction: JurisdictionOpt = None, ws: WorkspaceOpt = None, fmt: FormatOpt = OutputFormat.table) -> None:
+    """List lead officials (牵头领导) with their years and commitments."""
+    store = workspace(ws).store()
+    offs = store.officials()
+    if jurisdiction:
+        code = store.jurisdiction_code(jurisdiction)
+        offs = [o for o in offs if o.jurisdiction_code == code]
+    rows = [o.to_dict() for o in offs]
+    for row in rows:
+        row["n"] = len(row["commitments"])
+    render(rows, fmt, columns=["id", "name", "jurisdiction", "years", "n", "commitments"])
+
+
+@app.command()
+def stats(ws: WorkspaceOpt = None, fmt: FormatOpt = OutputFormat.table) -> None:
+    """Count documents, commitments, departments, officials and targets, per document too."""
+    w = workspace(ws)
+    store = w.store()
+    rows = []
+    for doc in store.documents():
+        items = store.commitments(ids=None, year=doc.year, jurisdiction=doc.jurisdiction_code)
+        rows.append({"document": doc.id, "jurisdiction": doc.jurisdiction, "year": doc.year, "layout": doc.layout,
+                     "source": doc.source, "commitments": len(items),
+                     "targets": sum(len(c.targets) for c in items)})
+    if fmt is OutputFormat.json:
+        render([], fmt, document={"workspace": str(w.path), "totals": store.counts(), "documents": rows})
+        return
+    render(rows, fmt, columns=["document", "jurisdiction", "year", "layout", "source", "commitments", "targets"])
+    if fmt is OutputFormat.table:
+        typer.echo(" ".join(f"{k}={v}" for k, v in store.counts().items()) + f"  ({w.path})")
+
+
+def _register_command_groups() -> None:
+    # Each group lives in its own module; importing them is cheap (heavy imports sit inside commands).
+    from cli import analysis_cmds, graph_cmds, search_cmds, serve_cmds
+
+    for module in (search_cmds, graph_cmds, analysis_cmds, serve_cmds):
+        module.register(app)
+
+
+_register_command_groups()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,199 @@
+"""Read a document file of any supported format into lines or table rows.
+
+Every format ends up as a `RawDocument`: either running lines (txt, md, docx paragraphs,
+html text) or table rows keyed by column role (docx/html tables, csv, xlsx), so the
+layout parser in `kg.parse` does not care where the text came from.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kg.errors import InputError
+from kg.text import normalize_name, normalize_text
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".csv", ".xlsx", ".html", ".htm")
+
+# Column roles recognised in table headers, most specific first.
+_COLUMN_ROLES: list[tuple[str, tuple[str, ...]]] = [
+    ("seq", ("序号", "编号", "项目编号", "序列")),
+    ("officials", ("牵头区领导", "牵头领导", "责任领导", "分管领导", "分管区领导", "区级领导", "牵头县领导")),
+    ("lead_departments", ("牵头单位", "牵头部门", "主责单位")),
+    ("cooperating", ("配合单位", "协办单位", "配合部门")),
+    ("departments", ("责任单位", "责任部门", "承办单位", "实施单位", "主管部门")),
+    ("category", ("类别", "分类", "领域", "项目类别")),
+    ("title", ("项目名称", "实事名称", "名称")),
+    ("text", ("民生实事内容", "实事内容", "项目内容", "主要内容", "建设内容", "具体内容", "内容", "目标任务", "实事项目")),
+]
+
+
+@dataclass
+class RawDocument:
+    """The text of one file before layout parsing."""
+
+    path: Path
+    data: bytes
+    lines: list[str] = field(default_factory=list)
+    rows: list[dict[str, str]] = field(default_factory=list)
+    title_lines: list[str] = field(default_factory=list)
+    kind: str = "text"  # text | table
+
+
+def column_role(header: str) -> str | None:
+    """The role of a table column from its header text, or None for other columns."""
+    h = normalize_name(header)
+    for role, names in _COLUMN_ROLES:
+        if h in names:
+            return role
+    for role, names in _COLUMN_ROLES:
+        if any(n in h for n in names):
+            return role
+    return None
+
+
+def rows_from_table(table: list[list[str]], path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    """Find the header row of a table and key the rows below it by column role.
+
+    Rows above the header are returned as title lines (spreadsheets often carry the
+    list's title in a merged first row).
+    """
+    for h, header in enumerate(table[:10]):
+        roles = [column_role(c) for c in header]
+        if "text" in roles or "title" in roles:
+            break
+    else:
+        raise InputError(f"{path}: expected a header row with 序号/民生实事内容/牵头领导/责任单位 columns")
+    titles = [c.strip() for row in table[:h] for c in row if c and c.strip()]
+    rows = []
+    for raw in table[h + 1:]:
+        row: dict[str, str] = {}
+        for role, cell in zip(roles, raw, strict=False):
+            if role and cell and cell.strip():
+                row[role] = (row[role] + "\n" + cell) if role in row else cell
+        if any(v.strip() for v in raw if v):
+            row.setdefault("_all", " ".join(c for c in raw if c))
+            rows.append(row)
+    return titles, rows
+
+
+def decode_text(data: bytes, path: Path) -> str:
+    """Decode bytes as UTF-8 (with or without BOM) or GB18030/GBK; refuse binary data."""
+    if not data.strip():
+        raise InputError(f"{path}: file is empty; expected a 民生实事 list")
+    if b"\x00" in data[:4096]:
+        raise InputError(f"{path}: looks like a binary file; expected text (UTF-8 or GB18030)")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise InputError(f"{path}: cannot detect the text encoding; expected UTF-8 or GB18030")
+    return str(best)
+
+
+def _read_text(raw: RawDocument) -> None:
+    text = normalize_text(decode_text(raw.data, raw.path))
+    raw.lines = text.split("\n")
+
+
+def _read_csv(raw: RawDocument) -> None:
+    text = normalize_text(decode_text(raw.data, raw.path))
+    try:
+        dialect = csv.Sniffer().sniff(text[:2048], delimiters=",\t;")
+    except csv.Error:
+        dialect = csv.excel  # type: ignore[assignment]
+    table = [list(r) for r in csv.reader(io.StringIO(text), dialect)]
+    raw.title_lines, raw.rows = rows_from_table(table, raw.path)
+    raw.kind = "table"
+
+
+def _read_xlsx(raw: RawDocument) -> None:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(raw.data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a broken zip
+        raise InputError(f"{raw.path}: not a readable .xlsx workbook ({type(exc).__name__})") from None
+    ws = wb.worksheets[0]
+    table = [[normalize_text("" if v is None else str(v)) for v in row] for row in ws.iter_rows(values_only=True)]
+    wb.close()
+    raw.title_lines, raw.rows = rows_from_table(table, raw.path)
+    raw.kind = "table"
+
+
+def _read_docx(raw: RawDocument) -> None:
+    import docx
+
+    try:
+        document = docx.Document(io.BytesIO(raw.data))
+    except Exception as exc:  # python-docx raises zip/xml errors of several types
+        raise InputError(f"{raw.path}: not a readable .docx document ({type(exc).__name__})") from None
+    lines = [normalize_text(p.text) for p in document.paragraphs]
+    for table in document.tables:
+        cells = [[normalize_text(c.text) for c in row.cells] for row in table.rows]
+        try:
+            titles, rows = rows_from_table(cells, raw.path)
+        except InputError:
+            lines.extend("\n".join(dict.fromkeys(r)) for r in cells)  # a layout table, not a list
+            continue
+        raw.rows.extend(rows)
+        raw.kind = "table"
+    raw.lines = [seg for line in lines for seg in line.split("\n")]
+    raw.title_lines = [ln for ln in raw.lines if ln.strip()][:3] if raw.kind == "table" else []
+
+
+def _read_html(raw: RawDocument) -> None:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(decode_text(raw.data, raw.path), "html.parser")
+    for tag in soup(["script", "style", "noscript"]):
+        tag.decompose()
+    titles = [normalize_text(t.get_text(" ", strip=True)) for t in soup.find_all(["title", "h1", "h2"])]
+    for table in soup.find_all("table"):
+        cells = [
+            [normalize_text(c.get_text("\n", strip=True)) for c in tr.find_all(["td", "th"])]
+            for tr in table.find_all("tr")
+        ]
+        try:
+            _, rows = rows_from_table(cells, raw.path)
+        except InputError:
+            continue
+        raw.rows.extend(rows)
+        raw.kind = "table"
+        table.decompose()
+    for br in soup.find_all("br"):
+        br.replace_with("\n")
+    body = soup.body or soup
+    text = normalize_text(body.get_text("\n"))
+    raw.lines = [re.sub(r"[ \t]+$", "", ln) for ln in text.split("\n")]
+    raw.title_lines = [t for t in titles if t]
+
+
+_READERS = {
+    ".txt": _read_text, ".md": _read_text, ".csv": _read_csv, ".xlsx": _read_xlsx,
+    ".docx": _read_docx, ".html": _read_html, ".htm": _read_html,
+}
+
+
+def read_document(path: Path) -> RawDocument:
+    """Read one file; raise InputError naming the file for anything unreadable."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file or directory")
+    suffix = path.suffix.lower()
+    if suffix not in _READERS:
+        raise InputError(f"{path}: unsupported file type {suffix or '(none)'}; expected one of {', '.join(SUPPORTED_SUFFIXES)}")
+    data = path.read_bytes()
+    if not data.strip():
+        raise InputError(f"{path}: file is empty; expected a 民生实事 list")
+    raw = RawDocument(path=path, data=data)
+    _READERS[suffix](raw)
+    return raw

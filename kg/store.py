@@ -1,0 +1,295 @@
+"""The SQLite commitment store: the single source of truth of a workspace.
+
+Writes go through `replace_documents`, one transaction for a whole ingest, so a failure
+or a kill leaves the previous state intact. Departments and officials are rows of their
+own, shared by every document of their jurisdiction, and are dropped when no
+commitment refers to them any more.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from kg.errors import NotFoundError, StoreError
+from kg.model import Commitment, Department, DepartmentRef, Document, Official, Target
+from kg.text import normalize_name
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS jurisdictions (code TEXT PRIMARY KEY, name TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY, source TEXT NOT NULL, sha256 TEXT NOT NULL, year INTEGER NOT NULL,
+    jurisdiction_code TEXT NOT NULL REFERENCES jurisdictions(code), title TEXT, layout TEXT,
+    parser_version TEXT NOT NULL, ingested_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS commitments (
+    id TEXT PRIMARY KEY, document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL, title TEXT NOT NULL, text TEXT NOT NULL, category TEXT,
+    themes TEXT NOT NULL, target_types TEXT NOT NULL, beneficiaries TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS departments (
+    id TEXT PRIMARY KEY, jurisdiction_code TEXT NOT NULL, name TEXT NOT NULL,
+    function TEXT, known INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS department_aliases (
+    department_id TEXT NOT NULL REFERENCES departments(id) ON DELETE CASCADE, alias TEXT NOT NULL,
+    PRIMARY KEY (department_id, alias));
+CREATE TABLE IF NOT EXISTS commitment_departments (
+    commitment_id TEXT NOT NULL REFERENCES commitments(id) ON DELETE CASCADE,
+    department_id TEXT NOT NULL REFERENCES departments(id), position INTEGER NOT NULL,
+    role TEXT NOT NULL, PRIMARY KEY (commitment_id, department_id));
+CREATE TABLE IF NOT EXISTS officials (
+    id TEXT PRIMARY KEY, jurisdiction_code TEXT NOT NULL, name TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS commitment_officials (
+    commitment_id TEXT NOT NULL REFERENCES commitments(id) ON DELETE CASCADE,
+    official_id TEXT NOT NULL REFERENCES officials(id), position INTEGER NOT NULL,
+    PRIMARY KEY (commitment_id, official_id));
+CREATE TABLE IF NOT EXISTS targets (
+    commitment_id TEXT NOT NULL REFERENCES commitments(id) ON DELETE CASCADE, position INTEGER NOT NULL,
+    metric TEXT NOT NULL, value REAL NOT NULL, unit TEXT NOT NULL, comparator TEXT NOT NULL,
+    cumulative INTEGER NOT NULL, raw TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
+    target_type TEXT REFERENCES target_types(id), PRIMARY KEY (commitment_id, position));
+CREATE TABLE IF NOT EXISTS target_types (id TEXT PRIMARY KEY, label TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS commitments_document ON commitments(document_id);
+CREATE INDEX IF NOT EXISTS cd_department ON commitment_departments(department_id);
+CREATE INDEX IF NOT EXISTS co_official ON commitment_officials(official_id);
+"""
+
+
+class Store:
+    """A connection to one workspace's SQLite database."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path):
+        self.conn = conn
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path, *, create: bool = False) -> Store:
+        """Open (or with ``create`` make) the database at ``path``."""
+        path = Path(path)
+        if not create and not path.exists():
+            raise StoreError(f"{path}: no commitment store here; run `minsheng init` first")
+        try:
+            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.executescript(_SCHEMA)
+            row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path}: not a minsheng store ({exc})") from None
+        if row is None:
+            conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        elif int(row[0]) != SCHEMA_VERSION:
+            raise StoreError(f"{path}: store schema {row[0]} is not {SCHEMA_VERSION}; rebuild with `minsheng init --force`")
+        return cls(conn, path)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic write: BEGIN IMMEDIATE … COMMIT, rolled back on any exception."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # -- writing -----------------------------------------------------------------------
+
+    def document_state(self, doc_id: str) -> tuple[str, str] | None:
+        """(sha256, parser_version) of a stored document, or None."""
+        row = self.conn.execute("SELECT sha256, parser_version FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def replace_documents(self, batch: Iterable[tuple[Document, list[Commitment], dict[str, tuple[str, ...]]]],
+                          parser_version: str, target_type_labels: dict[str, str]) -> None:
+        """Store documents with their commitments, replacing earlier versions, atomically.
+
+        ``batch`` holds (document, commitments, department aliases by department id).
+        """
+        with self.transaction() as db:
+            for doc, commitments, aliases in batch:
+                db.execute("DELETE FROM documents WHERE id = ?", (doc.id,))
+                db.execute("INSERT OR REPLACE INTO jurisdictions VALUES (?, ?)", (doc.jurisdiction_code, doc.jurisdiction))
+                db.execute("INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?)", (
+                    doc.id, doc.source, doc.sha256, doc.year, doc.jurisdiction_code, doc.title, doc.layout,
+                    parser_version, doc.ingested_at))
+                for c in commitments:
+                    self._insert_commitment(db, c, aliases, target_type_labels)
+            db.execute("DELETE FROM departments WHERE id NOT IN (SELECT department_id FROM commitment_departments)")
+            db.execute("DELETE FROM officials WHERE id NOT IN (SELECT official_id FROM commitment_officials)")
+
+    @staticmethod
+    def _insert_commitment(db: sqlite3.Connection, c: Commitment, aliases: dict[str, tuple[str, ...]],
+                           labels: dict[str, str]) -> None:
+        db.execute("INSERT INTO commitments VALUES (?,?,?,?,?,?,?,?,?)", (
+            c.id, c.document_id, c.seq, c.title, c.text, c.category, json.dumps(c.themes, ensure_ascii=False),
+            json.dumps(c.target_types, ensure_ascii=False), json.dumps(c.beneficiaries, ensure_ascii=False)))
+        for pos, dep in enumerate(c.departments):
+            db.execute("INSERT OR IGNORE INTO departments VALUES (?,?,?,?,?)", (
+                dep.id, c.jurisdiction_code, dep.name, dep.function, int(dep.function is not None)))
+            for alias in aliases.get(dep.id, ()):
+                db.execute("INSERT OR IGNORE INTO department_aliases VALUES (?, ?)", (dep.id, alias))
+            role = "lead" if dep.id in c.lead_departments else "responsible"
+            db.execute("INSERT OR IGNORE INTO commitment_departments VALUES (?,?,?,?)", (c.id, dep.id, pos, role))
+        for pos, name in enumerate(c.officials):
+            oid = f"{c.jurisdiction_code}:{name}"
+            db.execute("INSERT OR IGNORE INTO officials VALUES (?,?,?)", (oid, c.jurisdiction_code, name))
+            db.execute("INSERT OR IGNORE INTO commitment_officials VALUES (?,?,?)", (c.id, oid, pos))
+        for pos, t in enumerate(c.targets):
+            if t.target_type:
+                db.execute("INSERT OR IGNORE INTO target_types VALUES (?, ?)", (t.target_type, labels.get(t.target_type, t.target_type_label or t.target_type)))
+            db.execute("INSERT INTO targets VALUES (?,?,?,?,?,?,?,?,?,?,?)", (
+                c.id, pos, t.metric, t.value, t.unit, t.comparator, int(t.cumulative), t.raw, t.start, t.end,
+                t.target_type))
+
+    # -- reading -----------------------------------------------------------------------
+
+    def fingerprint(self) -> str:
+        """A hash of every stored document version; changes whenever commitments change."""
+        rows = self.conn.execute("SELECT id, sha256, parser_version FROM documents ORDER BY id").fetchall()
+        return hashlib.sha256(json.dumps([tuple(r) for r in rows]).encode()).hexdigest()[:16]
+
+    def documents(self) -> list[Document]:
+        rows = self.conn.execute(
+            "SELECT d.*, j.name AS jname FROM documents d JOIN jurisdictions j ON j.code = d.jurisdiction_code "
+            "ORDER BY d.jurisdiction_code, d.year").fetchall()
+        return [Document(id=r["id"], source=r["source"], sha256=r["sha256"], year=r["year"], jurisdiction=r["jname"],
+                         jurisdiction_code=r["jurisdiction_code"], title=r["title"], layout=r["layout"],
+                         ingested_at=r["ingested_at"]) for r in rows]
+
+    def jurisdiction_code(self, value: str) -> str | None:
+        """The code of a stored jurisdiction named by code, full name or short name (区名)."""
+        value = normalize_name(value)
+        for code, name in self.conn.execute("SELECT code, name FROM jurisdictions"):
+            if value in (code, name) or (len(value) >= 2 and name.endswith(value)):
+                return str(code)
+        return None
+
+    def find_departments(self, name_or_alias: str, jurisdiction: str | None = None) -> list[Department]:
+        """Departments whose canonical name, alias or function label matches, in any or one jurisdiction."""
+        name = normalize_name(name_or_alias)
+        deps = self.departments()
+        if jurisdiction:
+            code = self.jurisdiction_code(jurisdiction)
+            deps = [d for d in deps if d.jurisdiction_code == code]
+        exact = [d for d in deps if name == d.name or name in d.aliases or name == d.id]
+        if exact:
+            return exact
+        # 卫健局 (no prefix) should still find 区卫生健康局.
+        return [d for d in deps if any(n.endswith(name) for n in (d.name, *d.aliases)) or name == d.function]
+
+    def commitments(self, *, year: int | None = None, jurisdiction: str | None = None, department: str | None = None,
+                    official: str | None = None, theme: str | None = None, ids: Iterable[str] | None = None) -> list[Commitment]:
+        """Commitments matching every filter given, ordered by jurisdiction code, year and seq."""
+        where, args = [], []
+        if year is not None:
+            where.append("d.year = ?")
+            args.append(year)
+        if jurisdiction:
+            where.append("d.jurisdiction_code = ?")
+            args.append(self.jurisdiction_code(jurisdiction) or "\x00")
+        if department:
+            dep_ids = [d.id for d in self.find_departments(department, jurisdiction)] or ["\x00"]
+            where.append(f"c.id IN (SELECT commitment_id FROM commitment_departments WHERE department_id IN ({','.join('?' * len(dep_ids))}))")
+            args.extend(dep_ids)
+        if official:
+            name = normalize_name(official)
+            where.append("c.id IN (SELECT co.commitment_id FROM commitment_officials co JOIN officials o ON o.id = co.official_id WHERE o.name = ? OR o.id = ?)")
+            args.extend([name, name])
+        if ids is not None:
+            id_list = list(ids) or ["\x00"]
+            where.append(f"c.id IN ({','.join('?' * len(id_list))})")
+            args.extend(id_list)
+        sql = ("SELECT c.*, d.year, d.jurisdiction_code, d.source, j.name AS jname FROM commitments c "
+               "JOIN documents d ON d.id = c.document_id JOIN jurisdictions j ON j.code = d.jurisdiction_code")
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        rows = self.conn.execute(sql + " ORDER BY d.jurisdiction_code, d.year, c.seq", args).fetchall()
+        out = self._hydrate(rows)
+        if theme:
+            t = normalize_name(theme)
+            out = [c for c in out if t in c.themes or t in c.target_types]
+        return out
+
+    def commitment(self, commitment_id: str) -> Commitment:
+        found = self.commitments(ids=[commitment_id.strip()])
+        if not found:
+            raise NotFoundError(f"commitment {commitment_id!r} not found; `minsheng list` shows the ids")
+        return found[0]
+
+    def _hydrate(self, rows: list[sqlite3.Row]) -> list[Commitment]:
+        ids = [r["id"] for r in rows]
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        deps: dict[str, list[tuple[DepartmentRef, str]]] = {i: [] for i in ids}
+        for r in self.conn.execute(
+                f"SELECT cd.commitment_id, cd.role, d.id, d.name, d.function FROM commitment_departments cd "
+                f"JOIN departments d ON d.id = cd.department_id WHERE cd.commitment_id IN ({marks}) ORDER BY cd.position", ids):
+            deps[r[0]].append((DepartmentRef(id=r[2], name=r[3], function=r[4]), r[1]))
+        offs: dict[str, list[str]] = {i: [] for i in ids}
+        for r in self.conn.execute(
+                f"SELECT co.commitment_id, o.name FROM commitment_officials co JOIN officials o ON o.id = co.official_id "
+                f"WHERE co.commitment_id IN ({marks}) ORDER BY co.position", ids):
+            offs[r[0]].append(r[1])
+        tgts: dict[str, list[Target]] = {i: [] for i in ids}
+        for r in self.conn.execute(
+                f"SELECT t.*, tt.label FROM targets t LEFT JOIN target_types tt ON tt.id = t.target_type "
+                f"WHERE t.commitment_id IN ({marks}) ORDER BY t.position", ids):
+            tgts[r["commitment_id"]].append(Target(
+                metric=r["metric"], value=r["value"], unit=r["unit"], comparator=r["comparator"],
+                cumulative=bool(r["cumulative"]), raw=r["raw"], start=r["start"], end=r["end"],
+                target_type=r["target_type"], target_type_label=r["label"]))
+        return [Commitment(
+            id=r["id"], document_id=r["document_id"], year=r["year"], jurisdiction=r["jname"],
+            jurisdiction_code=r["jurisdiction_code"], seq=r["seq"], title=r["title"], text=r["text"],
+            category=r["category"], officials=offs[r["id"]], departments=[d for d, _ in deps[r["id"]]],
+            targets=tgts[r["id"]], themes=json.loads(r["themes"]), target_types=json.loads(r["target_types"]),
+            beneficiaries=json.loads(r["beneficiaries"]),
+            lead_departments=[d.id for d, role in deps[r["id"]] if role == "lead"], source=r["source"],
+        ) for r in rows]
+
+    def departments(self) -> list[Department]:
+        aliases: dict[str, list[str]] = {}
+        for dep_id, alias in self.conn.execute("SELECT department_id, alias FROM department_aliases ORDER BY alias"):
+            aliases.setdefault(dep_id, []).append(alias)
+        commits: dict[str, list[str]] = {}
+        for dep_id, cid in self.conn.execute(
+                "SELECT cd.department_id, cd.commitment_id FROM commitment_departments cd "
+                "JOIN commitments c ON c.id = cd.commitment_id JOIN documents d ON d.id = c.document_id "
+                "ORDER BY d.jurisdiction_code, d.year, c.seq"):
+            commits.setdefault(dep_id, []).append(cid)
+        rows = self.conn.execute(
+            "SELECT dp.*, j.name AS jname FROM departments dp JOIN jurisdictions j ON j.code = dp.jurisdiction_code "
+            "ORDER BY dp.jurisdiction_code, dp.name").fetchall()
+        return [Department(id=r["id"], name=r["name"], jurisdiction=r["jname"], jurisdiction_code=r["jurisdiction_code"],
+                           function=r["function"], aliases=[a for a in aliases.get(r["id"], []) if a != r["name"]],
+                           known=bool(r["known"]), commitments=commits.get(r["id"], [])) for r in rows]
+
+    def officials(self) -> list[Official]:
+        rows = self.conn.execute(
+            "SELECT o.id, o.name, o.jurisdiction_code, j.name AS jname, c.id AS cid, d.year FROM officials o "
+            "JOIN jurisdictions j ON j.code = o.jurisdiction_code "
+            "JOIN commitment_officials co ON co.official_id = o.id JOIN commitments c ON c.id = co.commitment_id "
+            "JOIN documents d ON d.id = c.document_id ORDER BY o.jurisdiction_code, o.name, d.year, c.seq").fetchall()
+        out: dict[str, Official] = {}
+        for r in rows:
+            off = out.setdefault(r["id"], Official(id=r["id"], name=r["name"], jurisdiction=r["jname"],
+                                                   jurisdiction_code=r["jurisdiction_code"]))
+            off.commitments.append(r["cid"])
+            if r["year"] not in off.years:
+                off.years.append(r["year"])
+        return list(out.values())
+
+    def counts(self) -> dict[str, int]:
+        """Row counts for `minsheng stats`."""
+        tables = ["documents", "commitments", "departments", "officials", "targets", "target_types", "jurisdictions"]
+        return {t: self.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables}

@@ -1,0 +1,93 @@
+"""Workspaces: the directory that holds a store and everything derived from it.
+
+Resolution order: an explicit path (``--workspace``), then ``MINSHENG_HOME``, then the
+per-user data directory. A workspace that does not exist yet is built from the bundled
+corpus on first use, into a temporary file renamed into place, so an interrupted first
+run never leaves a half-built store behind.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from kg.errors import StoreError
+from kg.store import Store
+
+DB_NAME = "minsheng.db"
+
+
+def default_home() -> Path:
+    """The workspace used when none is given."""
+    env = os.environ.get("MINSHENG_HOME")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_path
+
+    return user_data_path("minsheng")
+
+
+class Workspace:
+    """Paths of one workspace and a lazily opened store."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.db_path = self.path / DB_NAME
+        self.index_dir = self.path / "index"
+        self.cache_dir = self.path / "cache"
+        self._store: Store | None = None
+
+    def exists(self) -> bool:
+        return self.db_path.exists()
+
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store.open(self.db_path)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
+def init_workspace(path: Path | None = None, *, empty: bool = False, force: bool = False,
+                   progress: Callable[[str], None] | None = None) -> Workspace:
+    """Create a workspace, from the bundled corpus unless ``empty``."""
+    from kg.corpus import bundled_files
+    from kg.ingest import ingest_paths
+
+    ws = Workspace(path or default_home())
+    if ws.exists() and not force:
+        raise StoreError(f"{ws.path}: a workspace exists already; pass --force to rebuild it")
+    ws.path.mkdir(parents=True, exist_ok=True)
+    tmp = ws.path / f".{DB_NAME}.{os.getpid()}.tmp"
+    tmp.unlink(missing_ok=True)
+    store = Store.open(tmp, create=True)
+    try:
+        if not empty:
+            if progress:
+                progress(f"building workspace {ws.path} from the bundled corpus")
+            ingest_paths(store, bundled_files(), progress=progress)
+    except BaseException:
+        store.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    store.close()
+    if force:
+        shutil.rmtree(ws.index_dir, ignore_errors=True)
+    os.replace(tmp, ws.db_path)
+    return ws
+
+
+def open_workspace(path: Path | None = None, *, bootstrap: bool = True,
+                   progress: Callable[[str], None] | None = None) -> Workspace:
+    """Open a workspace, building it from the bundled corpus first when it does not exist."""
+    ws = Workspace(path or default_home())
+    if not ws.exists():
+        if not bootstrap:
+            raise StoreError(f"{ws.path}: no workspace here; run `minsheng init`")
+        return init_workspace(ws.path, progress=progress)
+    return ws
