@@ -60,6 +60,10 @@ def render(rows: Sequence[dict[str, Any]], fmt: OutputFormat | str, *, columns: 
         table.add_column(col, overflow="fold")
     for row in rows:
         table.add_row(*[_cell(row.get(c)) for c in cols])
-    Console(soft_wrap=False).print(table)
+    console = Console(soft_wrap=False)
+    if not console.is_terminal:
+        # Piped output has no width to fit; wrapping CJK cells at 80 columns only hurts.
+        console = Console(soft_wrap=False, width=200)
+    console.print(table)
     if not rows:
         sys.stderr.write("(no rows)\n")

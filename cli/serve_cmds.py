@@ -1,9 +1,31 @@
-"""Commands of this group are registered on the main app by `register`."""
+"""`minsheng serve`: run the HTTP API."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
+
+from cli.common import WorkspaceOpt
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind; 127.0.0.1 keeps it local.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    model: Annotated[str | None, typer.Option("--model", help="Embedding model for /search (default: bundled e5).")] = None,
+    ws: WorkspaceOpt = None,
+) -> None:
+    """Serve the JSON API (search, commitments, graph, overlaps) with uvicorn; docs at /docs."""
+    import uvicorn
+
+    from api.app import create_app
+    from cli.common import progress
+    from kg.workspace import open_workspace
+
+    workspace = open_workspace(ws, progress=progress)
+    uvicorn.run(create_app(workspace.path, model=model), host=host, port=port, log_level="info")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the app."""
+    """Add `serve` to the app."""
+    app.command()(serve)

@@ -1,0 +1,1 @@
+"""The minsheng HTTP API: a thin FastAPI layer over kg/ and search/."""

@@ -1,0 +1,98 @@
+"""The HTTP API: routes, the one error shape, and a real uvicorn server."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+
+ERROR_KEYS = {"ok", "error", "status", "title"}
+
+
+@pytest.fixture(scope="module")
+def client(bundled_workspace) -> TestClient:
+    return TestClient(create_app(bundled_workspace.path))
+
+
+def test_commitment_json_shape(client: TestClient) -> None:
+    body = client.get("/commitments/370103-2024-06").json()
+    assert body["title"] == "新建大型综合养老机构2处"
+    assert body["departments"] == [{"id": "370103:区民政局", "name": "区民政局", "function": "民政"}]
+    assert {"metric": "增加床位", "value": 800.0, "unit": "张"}.items() <= body["targets"][1].items()
+
+
+def test_filters_accept_aliases(client: TestClient) -> None:
+    ids = [c["id"] for c in client.get("/commitments", params={"department": "区卫健局"}).json()]
+    assert "370103-2024-04" in ids and "370114-2025-05" in ids
+
+
+def test_error_shape_is_pinned(client: TestClient) -> None:
+    # One shape for every failure (after datasette): {"ok": false, "error", "status", "title"}.
+    not_found = client.get("/commitments/370103-1999-01")
+    assert not_found.status_code == 404
+    assert set(not_found.json()) == ERROR_KEYS and not_found.json()["ok"] is False
+    bad_param = client.get("/commitments", params={"year": "abc"})
+    assert bad_param.status_code == 400 and set(bad_param.json()) == ERROR_KEYS
+    assert bad_param.json()["error"].startswith("year:")
+    unknown_route = client.get("/no-such-route")
+    assert unknown_route.status_code == 404 and set(unknown_route.json()) == ERROR_KEYS
+
+
+def test_bad_upload_is_4xx_and_changes_nothing(fresh_workspace) -> None:
+    c = TestClient(create_app(fresh_workspace.path))
+    before = fresh_workspace.store().fingerprint()
+    r = c.post("/ingest", files={"file": ("list.exe", b"MZ\x00\x00binary")})
+    assert r.status_code == 400 and set(r.json()) == ERROR_KEYS
+    assert "list.exe" in r.json()["error"] and "/tmp" not in r.json()["error"]
+    r = c.post("/ingest", files={"file": ("empty.txt", b"")})
+    assert r.status_code == 400 and "empty" in r.json()["error"]
+    assert fresh_workspace.store().fingerprint() == before
+
+
+def test_upload_adds_a_document(fresh_workspace) -> None:
+    from tests.conftest import SHIZHONG_2025
+
+    c = TestClient(create_app(fresh_workspace.path))
+    r = c.post("/ingest", files={"file": ("shizhong_2025.txt", SHIZHONG_2025.read_bytes())})
+    assert r.status_code == 200, r.text
+    assert r.json()["documents"][0]["id"] == "370103-2025"
+    assert c.get("/commitments/370103-2025-03").json()["category"] == "养老服务"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_real_http_server(bundled_workspace) -> None:
+    import uvicorn
+
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(bundled_workspace.path), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not server.started:
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.05)
+        base = f"http://127.0.0.1:{port}"
+        with httpx.Client(base_url=base, timeout=30) as http:
+            assert http.get("/healthz").text == "ok"
+            assert http.get("/").json()["totals"]["commitments"] == 44
+            hits = http.get("/search", params={"q": "养老床位", "top_k": 3}).json()
+            assert hits["results"][0]["id"] == "370103-2024-06"
+            missing = http.get("/commitments/none")
+            assert missing.status_code == 404 and missing.json()["ok"] is False
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
