@@ -1,0 +1,223 @@
+"""Export the knowledge graph for triple stores (RDF) and network tools (Gephi, Cytoscape).
+
+RDF formats come from ``kg.rdf.build_dataset``; the others from a networkx view of
+``kg.graph_views``. Attribute values are flattened for formats that cannot hold lists,
+and the HTML view is made self-contained so it opens offline.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+from rdflib import Dataset, Graph
+
+from kg.errors import InputError
+from kg.graph_views import VIEWS
+from kg.links import Link
+from kg.rdf import PREFIXES, build_dataset
+
+RDF_FORMATS = {"ttl": "turtle", "nt": "nt", "nq": "nquads", "jsonld": "json-ld", "trig": "trig"}
+NETWORK_FORMATS = ("graphml", "gexf", "cytoscape", "csv", "html")
+FORMATS = (*RDF_FORMATS, *NETWORK_FORMATS)
+_EXTENSIONS = {"ttl": "ttl", "nt": "nt", "nq": "nq", "jsonld": "jsonld", "trig": "trig", "graphml": "graphml",
+               "gexf": "gexf", "cytoscape": "cyjs", "html": "html"}
+KIND_COLORS = {"commitment": "#4e79a7", "department": "#f28e2b", "official": "#e15759", "jurisdiction": "#76b7b2",
+               "document": "#59a14f", "target": "#edc948", "target_type": "#b07aa1", "theme": "#ff9da7",
+               "function": "#9c755f", "year": "#bab0ac"}
+# forceAtlas2 keeps disconnected departments near the centre, so the initial fit is not
+# zoomed out so far that vis-network stops drawing labels.
+_VIS_OPTIONS = {
+    "physics": {"solver": "forceAtlas2Based", "stabilization": {"iterations": 300},
+                "forceAtlas2Based": {"gravitationalConstant": -60, "centralGravity": 0.02, "springLength": 90}},
+    "nodes": {"font": {"size": 16}, "scaling": {"label": {"drawThreshold": 2}}},
+    "edges": {"smooth": False, "color": {"inherit": False, "color": "#9aa5b1"}},
+    "interaction": {"hover": True, "tooltipDelay": 150},
+}
+_REMOTE_REF_RE = re.compile(r"""<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)\s*=\s*["']?(?:https?:)?//""", re.I)
+
+
+def export_graph(store: Any, fmt: str, out_path: Path | str, *, view: str = "full", year: int | None = None,
+                 jurisdiction: str | None = None, links: list[Link] | None = None) -> list[Path]:
+    """Write the graph in ``fmt`` to ``out_path`` and return the files written.
+
+    ``out_path`` is a file, or a directory to put ``minsheng-<view>.<ext>`` in; for csv it
+    is always a directory receiving nodes.csv and edges.csv. RDF formats ignore nothing
+    and export the whole dataset, so ``view`` must be "full" for them.
+    """
+    fmt = (fmt or "").lower()
+    if fmt not in FORMATS:
+        raise InputError(f"--format: unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    if view not in VIEWS:
+        raise InputError(f"--view: unknown view {view!r}; expected one of {', '.join(VIEWS)}")
+    out_path = Path(out_path)
+    if fmt in RDF_FORMATS:
+        if view != "full":
+            raise InputError(f"--view {view}: RDF formats always export the full dataset; "
+                             f"views apply to {', '.join(NETWORK_FORMATS)}")
+        ds = build_dataset(store, year=year, jurisdiction=jurisdiction, links=links)
+        path = _file_path(out_path, fmt, "rdf")
+        _write_text(path, serialize_dataset(ds, fmt))
+        return [path]
+    kwargs: dict[str, Any] = {"year": year, "jurisdiction": jurisdiction}
+    if view == "full":
+        kwargs["links"] = links
+    g = VIEWS[view](store, **kwargs)
+    if fmt == "csv":
+        return write_csv(g, out_path)
+    path = _file_path(out_path, fmt, view)
+    if fmt == "graphml":
+        _write_via_tmp(path, lambda tmp: nx.write_graphml(flatten_attributes(g), tmp, encoding="utf-8"))
+    elif fmt == "gexf":
+        _write_via_tmp(path, lambda tmp: nx.write_gexf(flatten_attributes(g), tmp, encoding="utf-8"))
+    elif fmt == "cytoscape":
+        _write_text(path, json.dumps(nx.cytoscape_data(g, name="label"), ensure_ascii=False, indent=1))
+    else:
+        _write_text(path, render_html(g, title=f"minsheng-kg: {view}"))
+    return [path]
+
+
+def serialize_dataset(ds: Dataset, fmt: str) -> str:
+    """TriG/N-Quads keep the named graphs; Turtle, N-Triples and JSON-LD get the union."""
+    if fmt in ("trig", "nq"):
+        return ds.serialize(format=RDF_FORMATS[fmt])
+    union = Graph()
+    for prefix, ns in PREFIXES.items():
+        union.bind(prefix, ns)
+    for s, p, o, _ in ds.quads((None, None, None, None)):
+        union.add((s, p, o))
+    if fmt == "jsonld":
+        return union.serialize(format="json-ld", context={k: str(v) for k, v in PREFIXES.items()}, indent=1)
+    return union.serialize(format=RDF_FORMATS[fmt])
+
+
+def _file_path(out_path: Path, fmt: str, stem: str) -> Path:
+    if out_path.is_dir() or str(out_path).endswith(os.sep):
+        out_path.mkdir(parents=True, exist_ok=True)
+        return out_path / f"minsheng-{stem}.{_EXTENSIONS[fmt]}"
+    if not out_path.parent.exists():
+        raise InputError(f"{out_path}: directory {out_path.parent} does not exist")
+    return out_path
+
+
+def _write_text(path: Path, text: str) -> None:
+    _write_via_tmp(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def _write_via_tmp(path: Path, write: Any) -> None:
+    # A crash half-way must not leave a truncated file that Gephi would half-import.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _flat(value: Any) -> Any:
+    if isinstance(value, (list, tuple, set)):
+        return "; ".join(str(v) for v in value)
+    if value is None:
+        return ""
+    return value
+
+
+def flatten_attributes(g: nx.Graph) -> nx.Graph:
+    """A copy with list attributes joined by "; " and None as "" (GraphML and GEXF hold scalars only)."""
+    h = g.copy()
+    for _, data in h.nodes(data=True):
+        data.update({k: _flat(v) for k, v in data.items()})
+    for *_, data in h.edges(data=True):
+        data.update({k: _flat(v) for k, v in data.items()})
+    return h
+
+
+def write_csv(g: nx.Graph, out_dir: Path) -> list[Path]:
+    """nodes.csv (id, kind, label, ...) and edges.csv (source, target, kind, weight, ...) in ``out_dir``."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"{out_dir}: csv export writes nodes.csv and edges.csv, so the output must be a directory")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    node_cols = _columns((d for _, d in g.nodes(data=True)), ["kind", "label"])
+    edge_cols = _columns((d for *_, d in g.edges(data=True)), ["kind", "weight"])
+    node_rows = [[n, *(_flat(d.get(c)) for c in node_cols)] for n, d in g.nodes(data=True)]
+    edge_rows = [[u, v, *(_flat(d.get(c)) for c in edge_cols)] for u, v, d in g.edges(data=True)]
+    paths = [out_dir / "nodes.csv", out_dir / "edges.csv"]
+    for path, header, rows in ((paths[0], ["id", *node_cols], node_rows),
+                               (paths[1], ["source", "target", *edge_cols], edge_rows)):
+        _write_text(path, _csv_text(header, rows))
+    return paths
+
+
+def _columns(dicts: Any, first: list[str]) -> list[str]:
+    seen = {k for d in dicts for k in d}
+    return [c for c in first if c in seen] + sorted(seen - set(first))
+
+
+def _csv_text(header: list[str], rows: list[list[Any]]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def remote_references(html: str) -> list[str]:
+    """Script, link, img or iframe tags that would load something over the network."""
+    return [m.group(0) for m in _REMOTE_REF_RE.finditer(html)]
+
+
+def render_html(g: nx.Graph, *, title: str = "minsheng-kg") -> str:
+    """A self-contained interactive page (pyvis / vis-network inlined) that works offline."""
+    from pyvis.network import Network
+
+    net = Network(height="850px", width="100%", directed=g.is_directed(), cdn_resources="in_line",
+                  notebook=False)
+    for n, d in g.nodes(data=True):
+        kind = d.get("kind", "")
+        tip = "\n".join(f"{k}: {_flat(v)}" for k, v in d.items() if k not in ("text",) and v not in ("", None, []))
+        # No ``group=``: pyvis drops an explicit colour when a group is given.
+        net.add_node(str(n), label=str(d.get("label", n)), title=tip,
+                     color=KIND_COLORS.get(kind, "#999999"),
+                     size=10 + 6 * min(float(d.get("n_commitments") or 1), 25) ** 0.5)
+    for u, v, d in g.edges(data=True):
+        weight = float(d.get("weight", 1))
+        # A fixed width scale: vis's relative ``value`` scaling makes every weight-1 edge maximal.
+        net.add_edge(str(u), str(v), title=f"{d.get('kind', '')} {weight:g}", width=0.5 + 0.75 * min(weight, 8))
+    net.set_options(json.dumps(_VIS_OPTIONS))
+    html = net.generate_html(notebook=False)
+    return _make_offline(html, g, title)
+
+
+def _make_offline(html: str, g: nx.Graph, title: str) -> str:
+    # pyvis's in_line mode still links Bootstrap from a CDN; the page only uses it for
+    # cosmetic card styling, so the tags are dropped rather than vendored.
+    html = re.sub(r"<link\b[^>]*href=\"https?://[^\"]*\"[^>]*/?>", "", html)
+    html = re.sub(r"<script\b[^>]*src=\"https?://[^\"]*\"[^>]*>\s*</script>", "", html)
+    if "@version" not in html or " * vis-network" not in html:
+        # A pyvis build that does not inline the library: embed the copy shipped inside pyvis.
+        js = resources.files("pyvis").joinpath("templates", "lib", "vis-9.1.2", "vis-network.min.js").read_text("utf-8")
+        html = html.replace("<head>", f"<head><script>{js}</script>", 1)
+    counts: dict[str, int] = {}
+    for _, d in g.nodes(data=True):
+        counts[d.get("kind", "")] = counts.get(d.get("kind", ""), 0) + 1
+    legend = " · ".join(
+        f'<span style="color:{KIND_COLORS.get(k, "#999")}">&#9679;</span> {k} ({n})' for k, n in sorted(counts.items()))
+    header = (f'<div id="minsheng-legend" style="font-family:sans-serif;margin:6px">'
+              f"<b>{_escape(title)}</b> — {legend}</div>")
+    html = html.replace("<head>", f'<head><meta charset="utf-8"><title>{_escape(title)}</title>', 1)
+    html = re.sub(r"<body[^>]*>", lambda m: m.group(0) + header, html, count=1)
+    remaining = remote_references(html)
+    if remaining:
+        raise InputError(f"html export would load remote resources ({remaining[0][:80]}…); pyvis template changed?")
+    return html
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
