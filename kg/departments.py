@@ -105,4 +105,4 @@ def looks_like_department(name: str) -> bool:
         return False
     if classify_function(name) or _alias_index().get(_split_prefix(name)[1]):
         return True
-    return bool(re.search(r"(局|委|办|中心|集团|公司|会|队|院|所|站|部|联|社|处|科|组|团区委|分局|街道|镇政府)$", name))
+    return bool(re.search(r"(局|委|办|室|中心|集团|公司|会|队|院|所|站|部|联|社|处|科|组|分局|街道|政府)$", name))

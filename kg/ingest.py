@@ -25,7 +25,7 @@ from kg.targets import extract_targets
 from kg.taxonomy import classify_commitment, load_taxonomy
 
 # Bump when parsing or enrichment changes, so unchanged files are re-parsed on the next ingest.
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"
 
 Progress = Callable[[str], None]
 
@@ -73,15 +73,19 @@ def _manifests_near(files: list[Path]) -> list[ManifestEntry]:
 
 def _identify(path: Path, parsed: ParsedDocument, entry: ManifestEntry | None, year: int | None,
               jurisdiction: str | None) -> tuple[Jurisdiction, int]:
+    # Explicit beats inferred: flags, then a manifest the user wrote, then the title's wording.
     title = parsed.title or ""
-    jur = (resolve_jurisdiction(jurisdiction) if jurisdiction else None) or find_jurisdiction_in(title)
+    if year is not None and not 1949 <= year <= 2100:
+        raise InputError(f"--year: expected a four-digit year such as 2025, got {year}")
+    jur = resolve_jurisdiction(jurisdiction) if jurisdiction else None
     if jur is None and entry is not None:
         jur = resolve_jurisdiction(f"{entry.jurisdiction}:{entry.code}" if entry.code else entry.jurisdiction)
-    found_year = year or find_year_in(title) or (entry.year if entry else None)
+    jur = jur or find_jurisdiction_in(title)
+    found_year = year or (entry.year if entry else None) or find_year_in(title)
     missing = [flag for flag, value in (("--year", found_year), ("--jurisdiction", jur)) if value is None]
     if missing:
         raise InputError(f"{path}: the document does not state its {' and '.join(m[2:] for m in missing)}; "
-                         f"pass {' and '.join(missing)}")
+                         f"pass {' and '.join(missing)} or list the file in a manifest.toml beside it")
     assert jur is not None and found_year is not None
     return jur, int(found_year)
 
@@ -125,11 +129,12 @@ def ingest_paths(store: Store, paths: Iterable[Path], *, year: int | None = None
     claimed: dict[str, Path] = {}
     now = datetime.now(UTC).isoformat(timespec="seconds")
     for path in files:
+        raw = read_document(path)
+        sha = hashlib.sha256(raw.data).hexdigest()
+        parsed = parse_document(raw)
+        # Reported once a file is understood, so a failing file's only output is its error.
         if progress:
-            progress(f"reading {path}")
-        data = path.read_bytes()
-        sha = hashlib.sha256(data).hexdigest()
-        parsed = parse_document(read_document(path))
+            progress(f"{path}: {len(parsed.items)} items ({parsed.layout})")
         entry = lookup_manifest(path, sha, manifest)
         jur, doc_year = _identify(path, parsed, entry, year, jurisdiction)
         doc_id = f"{jur.code}-{doc_year}"

@@ -56,12 +56,22 @@ def resolve_jurisdiction(value: str) -> Jurisdiction:
 def find_jurisdiction_in(text: str) -> Jurisdiction | None:
     """Find a jurisdiction named in a title line, e.g. 济南市市中区2025年民生实事项目清单."""
     for jur, names in _known():
-        if any(n in text for n in names if len(n) >= 3):
+        if any(_names_place(text, n, jur.name) for n in names if len(n) >= 3):
             return jur
     m = re.search(r"([\u4e00-\u9fff]{2,12}?(?:省|市|区|县|旗))(?:\s*\d{4}\s*年|人民政府|政府)", text)
     if m:
         return Jurisdiction(m.group(1), _derived_code(m.group(1)))
     return None
+
+
+def _names_place(text: str, name: str, full: str) -> bool:
+    # 市中区 alone means 济南市市中区 here, but 枣庄市市中区 is another place of the same short name.
+    parent = full[: -len(name)] if full.endswith(name) and name != full else ""
+    for m in re.finditer(re.escape(name), text):
+        before = text[: m.start()]
+        if not parent or before.endswith(parent) or not re.search(r"[市州盟]$", before):
+            return True
+    return False
 
 
 def find_year_in(text: str) -> int | None:

@@ -35,6 +35,7 @@ _META_RE = re.compile(
     r"^(" + "|".join(k for keys in _META_KEYS.values() for k in keys) + r")\s*[:：]\s*(.*)$"
 )
 _TRAILING_PAREN_RE = re.compile(r"[（(]([^（）()]+)[）)]\s*[。.；;]?\s*$")
+_SENTENCE_END_RE = re.compile(r"[。；;）)]\s*$")
 _MD_PREFIX_RE = re.compile(r"^\s*(?:#{1,6}\s+|[-*+>]\s+)")
 _NAME_SPLIT_RE = re.compile(r"[、，,；;/\n]+")
 
@@ -63,6 +64,8 @@ class ParsedDocument:
 
 def split_officials(cell: str) -> list[str]:
     """Split a 牵头领导 cell into names, whitespace-normalised ("张  源" -> 张源)."""
+    # A job title in parentheses ("张源（副区长）") is not part of the name.
+    cell = re.sub(r"[（(][^（）()]*[）)]", "", cell)
     names = [normalize_name(p) for p in _NAME_SPLIT_RE.split(cell)]
     return list(dict.fromkeys(n for n in names if n))
 
@@ -106,14 +109,19 @@ def _strip_trailing_departments(item: ParsedItem) -> None:
     item.text = item.text[: m.start()].rstrip() or item.text
 
 
-def _parse_table_text(lines: list[str]) -> list[dict[str, str]] | None:
-    """Layout (a): cells start on tab-led lines, continue on lines without a tab."""
-    head = [ln.strip() for ln in lines[:12] if ln.strip()]
-    if "序号" not in head or not any(column_role(h) == "text" for h in head):
+def _parse_table_text(lines: list[str]) -> tuple[str | None, list[dict[str, str]]] | None:
+    """Layout (a): cells start on tab-led lines, continue on lines without a tab.
+
+    Lines above the 序号 header cell are the list's title, not cells.
+    """
+    stripped = [ln.strip() for ln in lines]
+    start = next((i for i, ln in enumerate(stripped[:20]) if ln == "序号"), None)
+    if start is None or not any(column_role(h) == "text" for h in stripped[start:start + 8]):
         return None
+    titles = [ln for ln in stripped[:start] if ln]
     rows: list[list[str]] = []
     cells: list[str] = []
-    for line in lines:
+    for line in lines[start:]:
         if not line.strip():
             if cells:
                 rows.append(cells)
@@ -131,7 +139,8 @@ def _parse_table_text(lines: list[str]) -> list[dict[str, str]] | None:
     if len(rows) == 1:  # no blank lines between rows: fall back to fixed-width chunks
         flat = header[len(roles):]
         rows = [header] + [flat[i: i + len(roles)] for i in range(0, len(flat), len(roles))]
-    return [
+    title = next((t for t in titles if "民生" in t or "实事" in t), titles[0] if titles else None)
+    return title, [
         {role: cell for role, cell in zip(roles, row, strict=False) if role and cell}
         for row in rows[1:]
     ]
@@ -145,10 +154,13 @@ def parse_rows(rows: list[dict[str, str]], layout: str) -> list[ParsedItem]:
         body = row.get("text") or row.get("title") or ""
         seq_cell = row.get("seq", "").strip()
         filled = {v.strip() for k, v in row.items() if k != "_all" and v.strip()}
-        if not seq_cell and len(filled) <= 1 and filled:
-            heading = next(iter(filled))
-            m = _HEADING_RE.match(heading)
-            category = _COUNT_SUFFIX_RE.sub("", m.group(2) if m else heading).strip()
+        # A category row has one distinct value (alone, or repeated over merged cells) that
+        # reads as a heading; a lone long text without 序号 is still an item.
+        lone = next(iter(filled)) if len(filled) == 1 else ""
+        if lone and not seq_cell.rstrip("、.．").isdigit() and (
+                _HEADING_RE.match(lone) or _COUNT_SUFFIX_RE.search(lone) or len(lone) <= 15):
+            m = _HEADING_RE.match(lone)
+            category = _COUNT_SUFFIX_RE.sub("", m.group(2) if m else lone).strip().rstrip("：:")
             continue
         if not body.strip():
             continue
@@ -175,6 +187,11 @@ def _parse_lines(lines: list[str]) -> tuple[str | None, str, list[ParsedItem]]:
     clean = [_MD_PREFIX_RE.sub("", ln).strip() for ln in lines]
     clean = [ln.replace("**", "") for ln in clean if ln]
     has_arabic = any(_ITEM_AR_RE.match(ln) or _ITEM_PAREN_RE.match(ln) for ln in clean)
+    # "一、" lines are category headings only when they read like one ("（3项）", or a phrase
+    # not ending a sentence); "一、…。（区人社局）" items with "1." sub-points are layout (b).
+    cn_lines = [ln for ln in clean if _HEADING_RE.match(ln)]
+    grouped = has_arabic and all(
+        _COUNT_SUFFIX_RE.search(ln) or (len(ln) <= 40 and not _SENTENCE_END_RE.search(ln)) for ln in cn_lines)
     items: list[ParsedItem] = []
     titles: list[str] = []
     category: str | None = None
@@ -185,16 +202,16 @@ def _parse_lines(lines: list[str]) -> tuple[str | None, str, list[ParsedItem]]:
             _apply_meta(current, meta.group(1), meta.group(2))
             continue
         heading = _HEADING_RE.match(line)
-        if heading and has_arabic:
+        if heading and grouped:
             category = _COUNT_SUFFIX_RE.sub("", heading.group(2)).strip().rstrip("：:")
             current = None
             continue
-        item_m = heading or _ITEM_AR_RE.match(line) or _ITEM_PAREN_RE.match(line)
+        item_m = heading if not grouped else (_ITEM_AR_RE.match(line) or _ITEM_PAREN_RE.match(line))
         if item_m:
             current = ParsedItem(seq=chinese_to_int(item_m.group(1)), text=item_m.group(2).strip(), category=category)
             items.append(current)
         elif current is not None:
-            current.text += line
+            current.text += line  # a wrapped line or a "1." sub-point of a layout (b) item
         elif not items:
             titles.append(line)
     for item in items:
@@ -206,7 +223,7 @@ def _parse_lines(lines: list[str]) -> tuple[str | None, str, list[ParsedItem]]:
     if numbers != sorted(set(numbers)):
         for i, item in enumerate(items, 1):
             item.seq = i
-    layout = "grouped" if has_arabic else "numbered"
+    layout = "grouped" if grouped else "numbered"
     title = next((t for t in titles if "民生" in t or "实事" in t), titles[0] if titles else None)
     return title, layout, items
 
@@ -218,9 +235,10 @@ def parse_document(raw: RawDocument) -> ParsedDocument:
         title = next((t for t in raw.title_lines if "民生" in t or "实事" in t), None)
         parsed = ParsedDocument(title=title, layout="table", items=items)
     else:
-        rows = _parse_table_text(raw.lines)
-        if rows is not None:
-            parsed = ParsedDocument(title=None, layout="table-text", items=parse_rows(rows, "table-text"))
+        table_text = _parse_table_text(raw.lines)
+        if table_text is not None:
+            title, rows = table_text
+            parsed = ParsedDocument(title=title, layout="table-text", items=parse_rows(rows, "table-text"))
         else:
             title, layout, items = _parse_lines(raw.lines)
             title = title or next((t for t in raw.title_lines if "民生" in t or "实事" in t), None)

@@ -93,15 +93,20 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One atomic write: BEGIN IMMEDIATE … COMMIT, rolled back on any exception."""
-        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"{self.path}: cannot start writing ({exc}); is another minsheng process writing?") from None
         try:
             yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
+            self.conn.execute("COMMIT")
+        except BaseException as exc:
+            # Some errors (disk full, I/O) end the transaction themselves; ROLLBACK would then fail.
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise StoreError(f"{self.path}: write failed and was rolled back ({exc})") from None
             raise
-        self.conn.execute("COMMIT")
-
-    # -- writing -----------------------------------------------------------------------
 
     def document_state(self, doc_id: str) -> tuple[str, str] | None:
         """(sha256, parser_version) of a stored document, or None."""
@@ -110,10 +115,7 @@ class Store:
 
     def replace_documents(self, batch: Iterable[tuple[Document, list[Commitment], dict[str, tuple[str, ...]]]],
                           parser_version: str, target_type_labels: dict[str, str]) -> None:
-        """Store documents with their commitments, replacing earlier versions, atomically.
-
-        ``batch`` holds (document, commitments, department aliases by department id).
-        """
+        """Store (document, commitments, department aliases by id) triples atomically, replacing old versions."""
         with self.transaction() as db:
             for doc, commitments, aliases in batch:
                 db.execute("DELETE FROM documents WHERE id = ?", (doc.id,))
@@ -133,8 +135,10 @@ class Store:
             c.id, c.document_id, c.seq, c.title, c.text, c.category, json.dumps(c.themes, ensure_ascii=False),
             json.dumps(c.target_types, ensure_ascii=False), json.dumps(c.beneficiaries, ensure_ascii=False)))
         for pos, dep in enumerate(c.departments):
-            db.execute("INSERT OR IGNORE INTO departments VALUES (?,?,?,?,?)", (
-                dep.id, c.jurisdiction_code, dep.name, dep.function, int(dep.function is not None)))
+            # Upsert, not ignore: a re-parse after an alias-table change must update the function.
+            db.execute("INSERT INTO departments VALUES (?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
+                       "name = excluded.name, function = excluded.function, known = excluded.known", (
+                           dep.id, c.jurisdiction_code, dep.name, dep.function, int(dep.function is not None)))
             for alias in aliases.get(dep.id, ()):
                 db.execute("INSERT OR IGNORE INTO department_aliases VALUES (?, ?)", (dep.id, alias))
             role = "lead" if dep.id in c.lead_departments else "responsible"
@@ -149,8 +153,6 @@ class Store:
             db.execute("INSERT INTO targets VALUES (?,?,?,?,?,?,?,?,?,?,?)", (
                 c.id, pos, t.metric, t.value, t.unit, t.comparator, int(t.cumulative), t.raw, t.start, t.end,
                 t.target_type))
-
-    # -- reading -----------------------------------------------------------------------
 
     def fingerprint(self) -> str:
         """A hash of every stored document version; changes whenever commitments change."""
@@ -168,10 +170,12 @@ class Store:
     def jurisdiction_code(self, value: str) -> str | None:
         """The code of a stored jurisdiction named by code, full name or short name (区名)."""
         value = normalize_name(value)
-        for code, name in self.conn.execute("SELECT code, name FROM jurisdictions"):
-            if value in (code, name) or (len(value) >= 2 and name.endswith(value)):
+        rows = self.conn.execute("SELECT code, name FROM jurisdictions ORDER BY code").fetchall()
+        # Exact first: 济南市 must not be taken for a district whose name merely ends like it.
+        for code, name in rows:
+            if value in (code, name):
                 return str(code)
-        return None
+        return next((str(code) for code, name in rows if len(value) >= 2 and name.endswith(value)), None)
 
     def find_departments(self, name_or_alias: str, jurisdiction: str | None = None) -> list[Department]:
         """Departments whose canonical name, alias or function label matches, in any or one jurisdiction."""

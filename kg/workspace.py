@@ -53,6 +53,26 @@ class Workspace:
             self._store = None
 
 
+def _remove_stale_builds(directory: Path) -> None:
+    # A build killed before its rename leaves its temporary file; a live builder's is kept.
+    for tmp in directory.glob(f".{DB_NAME}.*.tmp"):
+        pid = tmp.name.split(".")[-2]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    if os.name != "posix":  # os.kill(pid, 0) would terminate the process on Windows
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def init_workspace(path: Path | None = None, *, empty: bool = False, force: bool = False,
                    progress: Callable[[str], None] | None = None) -> Workspace:
     """Create a workspace, from the bundled corpus unless ``empty``."""
@@ -63,6 +83,7 @@ def init_workspace(path: Path | None = None, *, empty: bool = False, force: bool
     if ws.exists() and not force:
         raise StoreError(f"{ws.path}: a workspace exists already; pass --force to rebuild it")
     ws.path.mkdir(parents=True, exist_ok=True)
+    _remove_stale_builds(ws.path)
     tmp = ws.path / f".{DB_NAME}.{os.getpid()}.tmp"
     tmp.unlink(missing_ok=True)
     store = Store.open(tmp, create=True)
