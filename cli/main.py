@@ -101,7 +101,10 @@ def show(
         return
     for key in ("id", "year", "jurisdiction", "seq", "category", "title", "text", "officials", "themes",
                 "target_types", "beneficiaries", "source"):
-        typer.echo(f"{key:>13}: {c[key] if not isinstance(c[key], list) else '、'.join(map(str, c[key]))}")
+        value = c[key]
+        if value is None or value == []:
+            continue
+        typer.echo(f"{key:>13}: {'、'.join(map(str, value)) if isinstance(value, list) else value}")
     typer.echo("  departments: " + "、".join(f"{d['name']}（{d['function'] or '?'}）" for d in c["departments"]))
     render(c["targets"], fmt, columns=["metric", "value", "unit", "comparator", "target_type_label", "raw"],
            title="targets")

@@ -18,24 +18,21 @@ CN_NUMERAL_CHARS = "".join(_CN_DIGITS) + "".join(_CN_UNITS) + "".join(_CN_BIG)
 _SPACE_RE = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
 
 
+_HALFWIDTH = str.maketrans(
+    {chr(c): chr(c - 0xFEE0) for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A)) for c in range(r[0], r[1] + 1)}
+    | {ch: chr(ord(ch) - 0xFEE0) for ch in "．％－"}
+    | {"\u3000": " "}
+)
+
+
 def to_halfwidth(text: str) -> str:
     """Map full-width ASCII (ＡＢ１２．％) to half-width, leaving CJK punctuation alone.
 
     NFKC would also fold "，" and "（" into ASCII, which the parsers rely on seeing,
-    so only the U+FF01..U+FF5E block digits, letters, '.', '%' and '-' are mapped.
+    so only digits, letters, '.', '%' and '-' are mapped (one character to one, so
+    offsets into the text stay valid).
     """
-    out = []
-    for ch in text:
-        code = ord(ch)
-        if 0xFF10 <= code <= 0xFF19 or 0xFF21 <= code <= 0xFF3A or 0xFF41 <= code <= 0xFF5A:
-            out.append(chr(code - 0xFEE0))
-        elif ch in "．％－":
-            out.append(chr(code - 0xFEE0))
-        elif ch == "\u3000":
-            out.append(" ")
-        else:
-            out.append(ch)
-    return "".join(out)
+    return text.translate(_HALFWIDTH)
 
 
 def normalize_text(text: str) -> str:
