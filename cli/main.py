@@ -10,10 +10,17 @@ import typer
 from typer.core import TyperGroup
 
 from cli.common import (
-    DepartmentOpt, FormatOpt, JurisdictionOpt, OfficialOpt, ThemeOpt, WorkspaceOpt, YearOpt, progress, workspace,
+    DepartmentOpt,
+    FormatOpt,
+    JurisdictionOpt,
+    OfficialOpt,
+    ThemeOpt,
+    WorkspaceOpt,
+    YearOpt,
+    progress,
+    workspace,
 )
 from cli.render import OutputFormat, render
-
 
 
 class _Group(TyperGroup):

@@ -8,7 +8,14 @@ from typing import Annotated, Any
 import typer
 
 from cli.common import (
-    DepartmentOpt, FormatOpt, JurisdictionOpt, OfficialOpt, ThemeOpt, WorkspaceOpt, YearOpt, workspace,
+    DepartmentOpt,
+    FormatOpt,
+    JurisdictionOpt,
+    OfficialOpt,
+    ThemeOpt,
+    WorkspaceOpt,
+    YearOpt,
+    workspace,
 )
 from cli.render import OutputFormat, render
 
