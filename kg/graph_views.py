@@ -195,6 +195,15 @@ def build_full_graph(store: Any, *, year: int | None = None, jurisdiction: str |
     return g
 
 
+def add_weighted_edge(g: nx.Graph, a: str, b: str, kind: str, commitment_id: str) -> None:
+    """Add one shared commitment to the edge a–b: ``weight`` counts them, ``commitments`` lists them."""
+    if g.has_edge(a, b):
+        g[a][b]["weight"] += 1
+        g[a][b]["commitments"].append(commitment_id)
+    else:
+        g.add_edge(a, b, kind=kind, weight=1, commitments=[commitment_id])
+
+
 def build_department_graph(store: Any, *, year: int | None = None, jurisdiction: str | None = None,
                            data: GraphData | None = None) -> nx.Graph:
     """Departments joined when named on the same commitment; ``weight`` counts the commitments."""
@@ -206,12 +215,7 @@ def build_department_graph(store: Any, *, year: int | None = None, jurisdiction:
         for d in ids:
             per_department[d].append(c.id)
         for a, b in combinations(sorted(ids), 2):
-            ka, kb = node_key("department", a), node_key("department", b)
-            if g.has_edge(ka, kb):
-                g[ka][kb]["weight"] += 1
-                g[ka][kb]["commitments"].append(c.id)
-            else:
-                g.add_edge(ka, kb, kind="co_responsible", weight=1, commitments=[c.id])
+            add_weighted_edge(g, node_key("department", a), node_key("department", b), "co_responsible", c.id)
     for dep in data.departments.values():
         g.add_node(node_key("department", dep.id), kind="department", label=dep.name, stable_id=dep.id,
                    function=dep.function or "", jurisdiction=dep.jurisdiction,
@@ -229,12 +233,7 @@ def build_official_graph(store: Any, *, year: int | None = None, jurisdiction: s
         for name in dict.fromkeys(c.officials):
             okey = node_key("official", official_id(c, name))
             for dep_id in dict.fromkeys(ref.id for ref in c.departments):
-                dkey = node_key("department", dep_id)
-                if g.has_edge(okey, dkey):
-                    g[okey][dkey]["weight"] += 1
-                    g[okey][dkey]["commitments"].append(c.id)
-                else:
-                    g.add_edge(okey, dkey, kind="leads", weight=1, commitments=[c.id])
+                add_weighted_edge(g, okey, node_key("department", dep_id), "leads", c.id)
     for o in data.officials.values():
         key = node_key("official", o.id)
         mine = [c for c in data.commitments if any(official_id(c, n) == o.id for n in c.officials)]

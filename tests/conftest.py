@@ -45,10 +45,14 @@ def workspace_2y(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     return ws
 
 
+def copy_workspace(source: Workspace, target: Path) -> Workspace:
+    """A writable copy of a workspace's store (indexes are rebuilt on demand)."""
+    target.mkdir(parents=True)
+    shutil.copy2(source.db_path, target / "minsheng.db")
+    return Workspace(target)
+
+
 @pytest.fixture
 def fresh_workspace(tmp_path: Path, bundled_workspace: Workspace) -> Workspace:
     """A writable copy of the bundled workspace, for tests that ingest or break things."""
-    target = tmp_path / "ws"
-    target.mkdir()
-    shutil.copy2(bundled_workspace.db_path, target / "minsheng.db")
-    return Workspace(target)
+    return copy_workspace(bundled_workspace, tmp_path / "ws")

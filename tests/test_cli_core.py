@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from typer.testing import CliRunner
 from cli.main import app
 from kg.store import Store
 from kg.workspace import Workspace
-from tests.conftest import SEED_2024, SHIZHONG_2025
+from tests.conftest import SEED_2024, SHIZHONG_2025, copy_workspace
 
 runner = CliRunner()
 
@@ -41,10 +40,7 @@ def _state(ws: Workspace) -> tuple[str, dict[str, int]]:
 @pytest.fixture
 def ws2(tmp_path: Path, workspace_2y: Workspace) -> str:
     """A copy of the two-year workspace, as a --workspace argument."""
-    target = tmp_path / "ws2"
-    target.mkdir()
-    shutil.copy2(workspace_2y.db_path, target / "minsheng.db")
-    return str(target)
+    return str(copy_workspace(workspace_2y, tmp_path / "ws2").path)
 
 
 # -- ingest -------------------------------------------------------------------------------
