@@ -69,7 +69,7 @@ def create_app(workspace: Path | None = None, *, model: str | None = None) -> Fa
                theme: str | None = None) -> dict[str, Any]:
         response = engine().search(q, top_k=top_k, mode=mode, year=year, jurisdiction=jurisdiction,
                                    department=department, official=official, theme=theme)
-        return response.to_dict()  # type: ignore[no-any-return]
+        return response.to_dict()
 
     @app.post("/ingest", summary="Add a document (multipart upload)")
     async def ingest(file: UploadFile, year: int | None = None, jurisdiction: str | None = None) -> dict[str, Any]:

@@ -70,7 +70,7 @@ def add_graph_routes(app: FastAPI, ws: Any, engine: Callable[[], Any]) -> None:
             return [h.id for h in engine().search(query, top_k=10, jurisdiction=jurisdiction).results]
 
         result = build_timeline(ws.store(), q, jurisdiction=jurisdiction, search=search, use_taxonomy=not text)
-        return result.to_dict()  # type: ignore[no-any-return]
+        return result.to_dict()
 
     @app.get("/ask", summary="Answer a question such as 哪些部门负责养老？")
     def ask(q: str, year: int | None = None, jurisdiction: str | None = None) -> dict[str, Any]:

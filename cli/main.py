@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
+from typer import _click
 from typer.core import TyperGroup
 
 from cli.common import (
@@ -26,7 +26,7 @@ from cli.render import OutputFormat, render
 class _Group(TyperGroup):
     """Maps library errors to a one-line message and exit code for every command."""
 
-    def invoke(self, ctx: click.Context) -> object:
+    def invoke(self, ctx: _click.Context) -> object:
         from kg.errors import MinshengError
 
         try:

@@ -93,12 +93,15 @@ def _identify(path: Path, parsed: ParsedDocument, entry: ManifestEntry | None, y
 def build_commitments(parsed: ParsedDocument, doc: Document) -> tuple[list[Commitment], dict[str, tuple[str, ...]], list[str]]:
     """Enrich parsed items into commitments; also return department aliases and unknown names."""
     taxonomy = load_taxonomy()
-    commitments, aliases, unknown = [], {}, []
+    commitments: list[Commitment] = []
+    aliases: dict[str, tuple[str, ...]] = {}
+    unknown: list[str] = []
     for item in parsed.items:
         targets = extract_targets(item.text)
         context = f"{item.category or ''} {item.title} {item.text}"
         themes, target_types, beneficiaries = classify_commitment(context, targets)
-        refs, leads = [], []
+        refs: list[DepartmentRef] = []
+        leads: list[str] = []
         for name in item.departments:
             dep = resolve_department(name, doc.jurisdiction_code)
             if dep.id in (r.id for r in refs):

@@ -170,7 +170,7 @@ def generic_target_types() -> frozenset[str]:
 
 
 def _type_keys(c: Commitment) -> set[str]:
-    keys = {t.target_type or t.target_type_label for t in c.targets if t.target_type or t.target_type_label}
+    keys = {k for t in c.targets if (k := t.target_type or t.target_type_label)}
     return (keys | set(c.target_types)) - generic_target_types()
 
 
@@ -246,8 +246,8 @@ def _vector_pairs(items: list[Commitment], vectors: Mapping[str, np.ndarray], th
         return set()
     mat = np.stack([np.asarray(vectors[items[i].id], dtype=np.float32).ravel() for i in idx])
     norms = np.linalg.norm(mat, axis=1, keepdims=True)
-    mat = mat / np.where(norms == 0, 1.0, norms)
-    rows, cols = np.nonzero(np.triu(mat @ mat.T, k=1) >= threshold)
+    unit = mat / np.where(norms == 0, 1.0, norms)
+    rows, cols = np.nonzero(np.triu(unit @ unit.T, k=1) >= threshold)
     return {(idx[r], idx[c]) for r, c in zip(rows.tolist(), cols.tolist(), strict=True)
             if items[idx[r]].document_id != items[idx[c]].document_id}
 

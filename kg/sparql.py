@@ -12,12 +12,13 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parser import parseUpdate
+from rdflib.query import ResultRow
 from rdflib.term import Node
 
 from kg.errors import QueryError
@@ -165,5 +166,6 @@ def run_sparql(dataset: Graph, query: str) -> SparqlResult:
         bindings = [{"subject": s, "predicate": p, "object": o} for s, p, o in sorted(g)]
         return SparqlResult(kind, ["subject", "predicate", "object"], bindings, graph=g)
     variables = [str(v) for v in result.vars or []]
-    bindings = [{str(k): v for k, v in row.asdict().items() if v is not None} for row in result]
+    # A SELECT result iterates ResultRows; rdflib types __iter__ as the union over all query kinds.
+    bindings = [{str(k): v for k, v in cast(ResultRow, row).asdict().items() if v is not None} for row in result]
     return SparqlResult("select", variables, bindings)

@@ -193,7 +193,8 @@ class Store:
     def commitments(self, *, year: int | None = None, jurisdiction: str | None = None, department: str | None = None,
                     official: str | None = None, theme: str | None = None, ids: Iterable[str] | None = None) -> list[Commitment]:
         """Commitments matching every filter given, ordered by jurisdiction code, year and seq."""
-        where, args = [], []
+        where: list[str] = []
+        args: list[str | int] = []
         if year is not None:
             where.append("d.year = ?")
             args.append(year)

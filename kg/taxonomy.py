@@ -76,7 +76,8 @@ def load_taxonomy() -> Taxonomy:
     """
     raw = resources.files("kg").joinpath("resources", "taxonomy.toml").read_bytes()
     data = tomllib.loads(raw.decode("utf-8"))
-    return Taxonomy(*(_read_concepts(data, s) for s in _KINDS))
+    return Taxonomy(_read_concepts(data, "themes"), _read_concepts(data, "target_types"),
+                    _read_concepts(data, "beneficiaries"))
 
 
 def concept(concept_id: str) -> Concept | None:

@@ -218,6 +218,7 @@ class SearchEngine:
         dense_scores: dict[int, float] = {}
         lexical_scores: dict[int, float] = {}
         if mode in ("dense", "hybrid"):
+            assert self._embedder is not None  # set by _ensure_ready() -> build_index()
             qvec = self._embedder.encode_queries([query])[0]
             rows, scores = self._dense.search(qvec, top_k if mode == "dense" else max(top_k, CANDIDATES), allowed)
             dense_scores = dict(zip(rows.tolist(), scores.tolist(), strict=True))
@@ -240,7 +241,7 @@ class SearchEngine:
 
     def _fuse(self, query: str, dense: dict[int, float], lexical: dict[int, float]) -> list[tuple[int, float]]:
         """Dense cosine plus saturating BM25 and concept bonuses (see the constants above)."""
-        labels = _target_type_labels(query) if CONCEPT_WEIGHT else set()
+        labels = _target_type_labels(query) if CONCEPT_WEIGHT else frozenset()
         fused = {}
         for row, cosine in dense.items():
             bm25 = lexical.get(row, 0.0)

@@ -35,7 +35,7 @@ def load_queries(path: str | Path | None = None) -> list[dict[str, Any]]:
             continue
         try:
             item = json.loads(line)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             raise InputError(f"{path}:{n}: not valid JSON ({exc.msg})") from exc
         if not isinstance(item, dict) or not isinstance(item.get("query"), str) or not item["query"].strip():
             raise InputError(f"{path}:{n}: expected an object with a non-empty \"query\" string")
