@@ -29,3 +29,20 @@ def test_readme_gives_the_two_commands() -> None:
     test_command = ci.strip().splitlines()[-1]
     assert test_command in README, ".ci/run must run exactly the README's test command"
     assert "minsheng search 养老床位" in README
+
+
+def test_readme_sparql_examples_run(workspace_2y) -> None:
+    import re
+
+    from kg.rdf import build_dataset
+    from kg.sparql import run_sparql
+
+    queries = re.findall(r"```sparql\n(.*?)```", README, re.S)
+    assert len(queries) >= 3, "README must carry the SPARQL example set"
+    dataset = build_dataset(workspace_2y.store())
+    results = [run_sparql(dataset, q).rows() for q in queries]
+    assert all(results), "every README SPARQL example returns rows"
+    by_function, official, targets = results[:3]
+    assert {r["jurisdiction"] for r in by_function} == {"济南市市中区", "济南市章丘区"}
+    assert [r["year"] for r in official] == ["2024", "2025"]
+    assert ["800", "600"] == [r["value"].split(".")[0] for r in targets if r["cumulative"] == "false"]
