@@ -21,9 +21,9 @@ def add_graph_routes(app: FastAPI, ws: Any, engine: Callable[[], Any]) -> None:
     """Attach the graph and analysis routes to ``app``."""
 
     def links() -> Any:
-        from cli.graph_cmds import graph_links
+        from kg.similarity import workspace_links
 
-        return graph_links(ws, ws.store())
+        return workspace_links(ws)
 
     @app.get("/sparql", summary="Read-only SPARQL (SPARQL 1.1 JSON results)")
     def sparql(query: Annotated[str, Query(description="SELECT or ASK query; prefixes predeclared")],
@@ -52,14 +52,11 @@ def add_graph_routes(app: FastAPI, ws: Any, engine: Callable[[], Any]) -> None:
                  year: int | None = None, department: str | None = None, min_score: float | None = None,
                  limit: int | None = None) -> list[dict[str, Any]]:
         from kg.overlaps import find_overlaps
-        from kg.similarity import commitment_vectors
+        from kg.similarity import vectors_for_overlaps
 
-        store = ws.store()
-        vectors = None
-        if not kind or {"thematic", "cross_district"} & set(kind):
-            vectors = commitment_vectors(ws, store.commitments())
-        found = find_overlaps(store, kinds=kind or None, jurisdiction=jurisdiction, year=year,
-                              department=department, min_score=min_score, limit=limit, vectors=vectors)
+        found = find_overlaps(ws.store(), kinds=kind or None, jurisdiction=jurisdiction, year=year,
+                              department=department, min_score=min_score, limit=limit,
+                              vectors=vectors_for_overlaps(ws, kind))
         return [o.to_dict() for o in found]
 
     @app.get("/timeline", summary="A target type, theme or topic across years and districts")

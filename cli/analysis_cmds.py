@@ -24,15 +24,11 @@ def overlaps(
 ) -> None:
     """Departments that share, duplicate or split commitments, with evidence to check."""
     from kg.overlaps import find_overlaps
+    from kg.similarity import vectors_for_overlaps
 
     w = workspace(ws)
-    store = w.store()
-    vectors = None
-    if not kind or {"thematic", "cross_district"} & set(kind):
-        from kg.similarity import commitment_vectors
-
-        vectors = commitment_vectors(w, store.commitments())  # cached in the workspace
-    found = find_overlaps(store, kinds=kind or None, jurisdiction=jurisdiction, year=year, department=department,
+    vectors = vectors_for_overlaps(w, kind)
+    found = find_overlaps(w.store(), kinds=kind or None, jurisdiction=jurisdiction, year=year, department=department,
                           min_score=min_score, limit=limit, vectors=vectors)
     rows = [o.to_dict() for o in found]
     for row in rows:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -12,15 +12,6 @@ from cli.common import FormatOpt, JurisdictionOpt, WorkspaceOpt, YearOpt, worksp
 from cli.render import OutputFormat, render
 
 ViewOpt = Annotated[str, typer.Option("--view", help="full, departments (co-responsibility) or officials (official–department).")]
-
-
-def graph_links(ws: Any, store: Any) -> Any:
-    """Commitment links for the graph, using embedding similarity (cached vectors)."""
-    from kg.links import link_commitments
-    from kg.similarity import commitment_vectors
-
-    commitments = store.commitments()
-    return link_commitments(commitments, vectors=commitment_vectors(ws, commitments))
 
 
 def sparql(
@@ -32,6 +23,7 @@ def sparql(
     """Run a read-only SPARQL query over the RDF graph (json = SPARQL 1.1 JSON results)."""
     from kg.errors import InputError
     from kg.rdf import build_dataset
+    from kg.similarity import workspace_links
     from kg.sparql import run_sparql
 
     if file is not None:
@@ -42,7 +34,7 @@ def sparql(
         raise InputError("QUERY: expected a SPARQL query or --file F")
     w = workspace(ws)
     store = w.store()
-    result = run_sparql(build_dataset(store, year=year, jurisdiction=jurisdiction, links=graph_links(w, store)), query)
+    result = run_sparql(build_dataset(store, year=year, jurisdiction=jurisdiction, links=workspace_links(w)), query)
     if result.kind in ("CONSTRUCT", "DESCRIBE"):
         sys.stdout.write(result.serialize("turtle"))
         return
@@ -63,11 +55,12 @@ def export(
 ) -> None:
     """Export the graph for triple stores (RDF), Gephi (gexf/graphml), Cytoscape, or as an offline HTML view."""
     from kg.export import export_graph
+    from kg.similarity import workspace_links
 
     w = workspace(ws)
     store = w.store()
     written = export_graph(store, fmt, out, view=view, year=year, jurisdiction=jurisdiction,
-                           links=graph_links(w, store))
+                           links=workspace_links(w))
     for path in written:
         typer.echo(str(path))
 

@@ -105,3 +105,21 @@ def background_cosine(matrix: np.ndarray) -> float:
     if n < 2:
         return 0.0
     return float(np.median(matrix[~np.eye(n, dtype=bool)]))
+
+
+EMBEDDING_KINDS = frozenset({"thematic", "cross_district"})
+
+
+def workspace_links(workspace: Workspace) -> list[Any]:
+    """The commitment links (`continues`, `similar_to`) of a workspace, from cached embeddings."""
+    from kg.links import link_commitments
+
+    commitments = workspace.store().commitments()
+    return link_commitments(commitments, vectors=commitment_vectors(workspace, commitments))
+
+
+def vectors_for_overlaps(workspace: Workspace, kinds: Iterable[str] | None) -> dict[str, np.ndarray] | None:
+    """Cached commitment vectors when the requested overlap kinds need embeddings, else None."""
+    if kinds and not EMBEDDING_KINDS & set(kinds):
+        return None  # shared/official overlaps need no model: don't load one
+    return commitment_vectors(workspace, workspace.store().commitments())

@@ -45,4 +45,4 @@ def test_readme_sparql_examples_run(workspace_2y) -> None:
     by_function, official, targets = results[:3]
     assert {r["jurisdiction"] for r in by_function} == {"济南市市中区", "济南市章丘区"}
     assert [r["year"] for r in official] == ["2024", "2025"]
-    assert ["800", "600"] == [r["value"].split(".")[0] for r in targets if r["cumulative"] == "false"]
+    assert [r["value"].split(".")[0] for r in targets if r["cumulative"] == "false"] == ["800", "600"]
