@@ -52,15 +52,11 @@ def create_app(workspace: Path | None = None, *, model: str | None = None) -> Fa
 
     @app.get("/departments", summary="Departments with aliases and commitments")
     def departments(jurisdiction: str | None = None) -> list[dict[str, Any]]:
-        store = ws.store()
-        code = store.jurisdiction_code(jurisdiction) if jurisdiction else None
-        return [d.to_dict() for d in store.departments() if not jurisdiction or d.jurisdiction_code == code]
+        return [d.to_dict() for d in ws.store().departments(jurisdiction)]
 
     @app.get("/officials", summary="Lead officials with years and commitments")
     def officials(jurisdiction: str | None = None) -> list[dict[str, Any]]:
-        store = ws.store()
-        code = store.jurisdiction_code(jurisdiction) if jurisdiction else None
-        return [o.to_dict() for o in store.officials() if not jurisdiction or o.jurisdiction_code == code]
+        return [o.to_dict() for o in ws.store().officials(jurisdiction)]
 
     @app.get("/search", summary="Hybrid semantic search")
     def search(q: Annotated[str, Query(description="The query, e.g. 养老床位")], top_k: int = 10,

@@ -131,11 +131,7 @@ def departments(
         render(department_communities(store, jurisdiction=jurisdiction), fmt,
                columns=["community", "jurisdiction", "size", "departments", "shared_commitments"])
         return
-    deps = store.departments()
-    if jurisdiction:
-        code = store.jurisdiction_code(jurisdiction)
-        deps = [d for d in deps if d.jurisdiction_code == code]
-    rows = [d.to_dict() for d in deps]
+    rows = [d.to_dict() for d in store.departments(jurisdiction)]
     for row in rows:
         row["n"] = len(row["commitments"])
     render(rows, fmt, columns=["id", "name", "function", "aliases", "n", "commitments"])
@@ -144,12 +140,7 @@ def departments(
 @app.command()
 def officials(jurisdiction: JurisdictionOpt = None, ws: WorkspaceOpt = None, fmt: FormatOpt = OutputFormat.table) -> None:
     """List lead officials (牵头领导) with their years and commitments."""
-    store = workspace(ws).store()
-    offs = store.officials()
-    if jurisdiction:
-        code = store.jurisdiction_code(jurisdiction)
-        offs = [o for o in offs if o.jurisdiction_code == code]
-    rows = [o.to_dict() for o in offs]
+    rows = [o.to_dict() for o in workspace(ws).store().officials(jurisdiction)]
     for row in rows:
         row["n"] = len(row["commitments"])
     render(rows, fmt, columns=["id", "name", "jurisdiction", "years", "n", "commitments"])
@@ -160,12 +151,12 @@ def stats(ws: WorkspaceOpt = None, fmt: FormatOpt = OutputFormat.table) -> None:
     """Count documents, commitments, departments, officials and targets, per document too."""
     w = workspace(ws)
     store = w.store()
-    rows = []
-    for doc in store.documents():
-        items = store.commitments(ids=None, year=doc.year, jurisdiction=doc.jurisdiction_code)
-        rows.append({"document": doc.id, "jurisdiction": doc.jurisdiction, "year": doc.year, "layout": doc.layout,
-                     "source": doc.source, "commitments": len(items),
-                     "targets": sum(len(c.targets) for c in items)})
+    per_doc: dict[str, list[int]] = {}
+    for c in store.commitments():
+        per_doc.setdefault(c.document_id, []).append(len(c.targets))
+    rows = [{"document": doc.id, "jurisdiction": doc.jurisdiction, "year": doc.year, "layout": doc.layout,
+             "source": doc.source, "commitments": len(per_doc.get(doc.id, [])),
+             "targets": sum(per_doc.get(doc.id, []))} for doc in store.documents()]
     if fmt is OutputFormat.json:
         render([], fmt, document={"workspace": str(w.path), "totals": store.counts(), "documents": rows})
         return

@@ -92,7 +92,6 @@ def _identify(path: Path, parsed: ParsedDocument, entry: ManifestEntry | None, y
 
 def build_commitments(parsed: ParsedDocument, doc: Document) -> tuple[list[Commitment], dict[str, tuple[str, ...]], list[str]]:
     """Enrich parsed items into commitments; also return department aliases and unknown names."""
-    taxonomy = load_taxonomy()
     commitments: list[Commitment] = []
     aliases: dict[str, tuple[str, ...]] = {}
     unknown: list[str] = []
@@ -118,7 +117,6 @@ def build_commitments(parsed: ParsedDocument, doc: Document) -> tuple[list[Commi
             jurisdiction_code=doc.jurisdiction_code, seq=item.seq, title=item.title, text=item.text,
             category=item.category, officials=item.officials, departments=refs, targets=targets, themes=themes,
             target_types=target_types, beneficiaries=beneficiaries, lead_departments=leads, source=doc.source))
-    del taxonomy
     return commitments, aliases, unknown
 
 

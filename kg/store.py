@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -180,10 +180,7 @@ class Store:
     def find_departments(self, name_or_alias: str, jurisdiction: str | None = None) -> list[Department]:
         """Departments whose canonical name, alias or function label matches, in any or one jurisdiction."""
         name = normalize_name(name_or_alias)
-        deps = self.departments()
-        if jurisdiction:
-            code = self.jurisdiction_code(jurisdiction)
-            deps = [d for d in deps if d.jurisdiction_code == code]
+        deps = self.departments(jurisdiction)
         exact = [d for d in deps if name == d.name or name in d.aliases or name == d.id]
         if exact:
             return exact
@@ -262,7 +259,16 @@ class Store:
             lead_departments=[d.id for d, role in deps[r["id"]] if role == "lead"], source=r["source"],
         ) for r in rows]
 
-    def departments(self) -> list[Department]:
+    def _in_jurisdiction(self, jurisdiction: str | None) -> Callable[[str], bool]:
+        """A test on jurisdiction codes: everything when None, nothing for an unknown place."""
+        if not jurisdiction:
+            return lambda code: True
+        wanted = self.jurisdiction_code(jurisdiction)
+        return lambda code: code == wanted
+
+    def departments(self, jurisdiction: str | None = None) -> list[Department]:
+        """Departments with aliases and commitments, in every or one jurisdiction (name or code)."""
+        keep = self._in_jurisdiction(jurisdiction)
         aliases: dict[str, list[str]] = {}
         for dep_id, alias in self.conn.execute("SELECT department_id, alias FROM department_aliases ORDER BY alias"):
             aliases.setdefault(dep_id, []).append(alias)
@@ -277,9 +283,12 @@ class Store:
             "ORDER BY dp.jurisdiction_code, dp.name").fetchall()
         return [Department(id=r["id"], name=r["name"], jurisdiction=r["jname"], jurisdiction_code=r["jurisdiction_code"],
                            function=r["function"], aliases=[a for a in aliases.get(r["id"], []) if a != r["name"]],
-                           known=bool(r["known"]), commitments=commits.get(r["id"], [])) for r in rows]
+                           known=bool(r["known"]), commitments=commits.get(r["id"], []))
+                for r in rows if keep(r["jurisdiction_code"])]
 
-    def officials(self) -> list[Official]:
+    def officials(self, jurisdiction: str | None = None) -> list[Official]:
+        """Lead officials with years and commitments, in every or one jurisdiction (name or code)."""
+        keep = self._in_jurisdiction(jurisdiction)
         rows = self.conn.execute(
             "SELECT o.id, o.name, o.jurisdiction_code, j.name AS jname, c.id AS cid, d.year FROM officials o "
             "JOIN jurisdictions j ON j.code = o.jurisdiction_code "
@@ -287,6 +296,8 @@ class Store:
             "JOIN documents d ON d.id = c.document_id ORDER BY o.jurisdiction_code, o.name, d.year, c.seq").fetchall()
         out: dict[str, Official] = {}
         for r in rows:
+            if not keep(r["jurisdiction_code"]):
+                continue
             off = out.setdefault(r["id"], Official(id=r["id"], name=r["name"], jurisdiction=r["jname"],
                                                    jurisdiction_code=r["jurisdiction_code"]))
             off.commitments.append(r["cid"])
