@@ -14,7 +14,7 @@ from fastapi.responses import PlainTextResponse
 
 from api.errors import install_error_handlers
 from kg.errors import InputError
-from kg.workspace import Workspace, open_workspace
+from kg.store.workspace import Workspace, open_workspace
 
 
 def create_app(workspace: Path | None = None, *, model: str | None = None) -> FastAPI:
@@ -71,7 +71,7 @@ def create_app(workspace: Path | None = None, *, model: str | None = None) -> Fa
     async def ingest(file: UploadFile, year: int | None = None, jurisdiction: str | None = None) -> dict[str, Any]:
         import tempfile
 
-        from kg.ingest import ingest_paths
+        from kg.ingest.pipeline import ingest_paths
 
         name = Path(file.filename or "").name
         if not name:

@@ -21,15 +21,15 @@ def add_graph_routes(app: FastAPI, ws: Any, engine: Callable[[], Any]) -> None:
     """Attach the graph and analysis routes to ``app``."""
 
     def links() -> Any:
-        from kg.similarity import workspace_links
+        from kg.embed.vectors import workspace_links
 
         return workspace_links(ws)
 
     @app.get("/sparql", summary="Read-only SPARQL (SPARQL 1.1 JSON results)")
     def sparql(query: Annotated[str, Query(description="SELECT or ASK query; prefixes predeclared")],
                year: int | None = None, jurisdiction: str | None = None) -> Any:
-        from kg.rdf import build_dataset
-        from kg.sparql import run_sparql
+        from kg.graph.rdf import build_dataset
+        from kg.graph.sparql import run_sparql
 
         result = run_sparql(build_dataset(ws.store(), year=year, jurisdiction=jurisdiction, links=links()), query)
         if result.kind in ("CONSTRUCT", "DESCRIBE"):
@@ -38,7 +38,7 @@ def add_graph_routes(app: FastAPI, ws: Any, engine: Callable[[], Any]) -> None:
 
     @app.get("/export/{fmt}", summary="Export the graph (ttl, nt, jsonld, trig, graphml, gexf, cytoscape, html)")
     def export(fmt: str, view: str = "full", year: int | None = None, jurisdiction: str | None = None) -> Any:
-        from kg.export import export_graph
+        from kg.graph.export import export_graph
 
         if fmt == "csv":
             raise InputError("format: csv writes two files; use `minsheng export csv -o DIR` or another format")
@@ -51,8 +51,8 @@ def add_graph_routes(app: FastAPI, ws: Any, engine: Callable[[], Any]) -> None:
     def overlaps(kind: Annotated[list[str] | None, Query()] = None, jurisdiction: str | None = None,
                  year: int | None = None, department: str | None = None, min_score: float | None = None,
                  limit: int | None = None) -> list[dict[str, Any]]:
-        from kg.overlaps import find_overlaps
-        from kg.similarity import vectors_for_overlaps
+        from kg.analysis.overlaps import find_overlaps
+        from kg.embed.vectors import vectors_for_overlaps
 
         found = find_overlaps(ws.store(), kinds=kind or None, jurisdiction=jurisdiction, year=year,
                               department=department, min_score=min_score, limit=limit,
@@ -61,7 +61,7 @@ def add_graph_routes(app: FastAPI, ws: Any, engine: Callable[[], Any]) -> None:
 
     @app.get("/timeline", summary="A target type, theme or topic across years and districts")
     def timeline(q: str, jurisdiction: str | None = None, text: bool = False) -> dict[str, Any]:
-        from kg.timeline import build_timeline
+        from kg.analysis.timeline import build_timeline
 
         def search(query: str) -> list[str]:
             return [h.id for h in engine().search(query, top_k=10, jurisdiction=jurisdiction).results]

@@ -23,8 +23,8 @@ def overlaps(
     ws: WorkspaceOpt = None, fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Departments that share, duplicate or split commitments, with evidence to check."""
-    from kg.overlaps import find_overlaps
-    from kg.similarity import vectors_for_overlaps
+    from kg.analysis.overlaps import find_overlaps
+    from kg.embed.vectors import vectors_for_overlaps
 
     w = workspace(ws)
     vectors = vectors_for_overlaps(w, kind)
@@ -43,7 +43,7 @@ def timeline(
     ws: WorkspaceOpt = None, fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Follow a target type, theme or topic across years and districts, with year-on-year change."""
-    from kg.timeline import build_timeline
+    from kg.analysis.timeline import build_timeline
     from search.engine import SearchEngine
 
     w = workspace(ws)

@@ -28,8 +28,8 @@ def progress(message: str) -> None:
     sys.stderr.write(message + "\n")
 
 
-def workspace(path: Path | None):  # -> kg.workspace.Workspace
+def workspace(path: Path | None):  # -> kg.store.workspace.Workspace
     """Open the workspace, building it from the bundled corpus on first use."""
-    from kg.workspace import open_workspace
+    from kg.store.workspace import open_workspace
 
     return open_workspace(path, progress=progress)

@@ -21,10 +21,10 @@ def sparql(
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Run a read-only SPARQL query over the RDF graph (json = SPARQL 1.1 JSON results)."""
+    from kg.embed.vectors import workspace_links
     from kg.errors import InputError
-    from kg.rdf import build_dataset
-    from kg.similarity import workspace_links
-    from kg.sparql import run_sparql
+    from kg.graph.rdf import build_dataset
+    from kg.graph.sparql import run_sparql
 
     if file is not None:
         if not file.exists():
@@ -54,8 +54,8 @@ def export(
     view: ViewOpt = "full", year: YearOpt = None, jurisdiction: JurisdictionOpt = None, ws: WorkspaceOpt = None,
 ) -> None:
     """Export the graph for triple stores (RDF), Gephi (gexf/graphml), Cytoscape, or as an offline HTML view."""
-    from kg.export import export_graph
-    from kg.similarity import workspace_links
+    from kg.embed.vectors import workspace_links
+    from kg.graph.export import export_graph
 
     w = workspace(ws)
     store = w.store()

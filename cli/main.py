@@ -55,7 +55,7 @@ def init(
     force: Annotated[bool, typer.Option("--force", help="Replace an existing workspace.")] = False,
 ) -> None:
     """Create a workspace, from the bundled corpus unless --empty."""
-    from kg.workspace import default_home, init_workspace
+    from kg.store.workspace import default_home, init_workspace
 
     made = init_workspace(ws or default_home(), empty=empty, force=force, progress=progress)
     counts = made.store().counts()
@@ -71,7 +71,7 @@ def ingest(
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Add documents to the workspace; a changed document replaces its earlier version."""
-    from kg.ingest import ingest_paths
+    from kg.ingest.pipeline import ingest_paths
 
     summary = ingest_paths(workspace(ws).store(), paths, year=year, jurisdiction=jurisdiction, progress=progress)
     if fmt is OutputFormat.json:
@@ -126,7 +126,7 @@ def departments(
     """List departments with their aliases, function and commitments."""
     store = workspace(ws).store()
     if communities:
-        from kg.analysis import department_communities
+        from kg.analysis.communities import department_communities
 
         render(department_communities(store, jurisdiction=jurisdiction), fmt,
                columns=["community", "jurisdiction", "size", "departments", "shared_commitments"])

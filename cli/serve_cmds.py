@@ -20,7 +20,7 @@ def serve(
 
     from api.app import create_app
     from cli.common import progress
-    from kg.workspace import open_workspace
+    from kg.store.workspace import open_workspace
 
     workspace = open_workspace(ws, progress=progress)
     uvicorn.run(create_app(workspace.path, model=model), host=host, port=port, log_level="info")

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 
 class MinshengError(Exception):
-    """Base class for every error minsheng reports to a user."""
+    """Base class for every error minsheng reports to a user.
+
+    Exit codes: 1 bad input or not found, 2 usage, 3 store problem.
+    """
 
     exit_code = 1
     http_status = 400
@@ -37,4 +40,29 @@ class ModelError(MinshengError):
 class StoreError(MinshengError):
     """The workspace store is missing, corrupt or from an incompatible version."""
 
+    exit_code = 3
     http_status = 500
+
+
+class ForbiddenError(MinshengError):
+    """The operation is not allowed here: a SPARQL update, a write without the API key."""
+
+    http_status = 403
+
+
+class UnauthorizedError(MinshengError):
+    """A write needs credentials (Authorization: Bearer KEY) that were missing or wrong."""
+
+    http_status = 401
+
+
+class TooLargeError(InputError):
+    """An input exceeds a size limit (bytes, decompressed size, items, nesting, result rows)."""
+
+    http_status = 413
+
+
+class BusyError(MinshengError):
+    """A query or parse ran out of its time limit, or the store is being rebuilt."""
+
+    http_status = 503

@@ -36,6 +36,9 @@ class DepartmentRef:
     id: str  # "370103:区卫生健康局"
     name: str  # canonical (long) name
     function: str | None  # function concept label shared across jurisdictions, e.g. "卫健"
+    # lead (牵头单位, "X牵头"), supporting (配合/协同/协办单位, "Y配合") or responsible (a plain
+    # 责任单位 list that does not say who leads).
+    role: str = "responsible"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -62,6 +65,12 @@ class Commitment:
     beneficiaries: list[str] = field(default_factory=list)  # e.g. ["老年人"]
     lead_departments: list[str] = field(default_factory=list)  # ids named as 牵头单位, where the layout says
     source: str = ""  # file name of the source document
+    progress: str | None = None  # 进展情况 / 完成情况 / 实际完成 as written: reported, never a target
+    deadline: str | None = None  # 完成时限 / 计划完成时间 as written, e.g. "12月底前"
+    # The text and title as written when the document used traditional characters; ``text`` and
+    # ``title`` are always simplified, because parsing, matching and search work on those.
+    original_text: str | None = None
+    original_title: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -15,11 +15,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from kg.corpus import bundled_files
-from kg.graph_views import build_department_graph, build_full_graph
-from kg.ingest import ingest_paths
-from kg.rdf import build_dataset
-from kg.workspace import init_workspace
+from kg.graph.rdf import build_dataset
+from kg.graph.views import build_department_graph, build_full_graph
+from kg.ingest.corpus import bundled_files
+from kg.ingest.pipeline import ingest_paths
+from kg.store.workspace import init_workspace
 
 
 def timed(label: str, fn, *args, **kwargs):  # type: ignore[no-untyped-def]

@@ -26,8 +26,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kg.workspace import init_workspace  # noqa: E402
-from search.cache import VectorCache, hash_text  # noqa: E402
+from kg.embed.cache import VectorCache, hash_text  # noqa: E402
+from kg.store.workspace import init_workspace  # noqa: E402
 from search.engine import SearchEngine, passage_text  # noqa: E402
 from search.evaluate import load_queries  # noqa: E402
 

@@ -50,7 +50,7 @@ def parse_question(question: str) -> tuple[str, str]:
 
 
 def _relevant(engine: Any, topic: str, top_k: int, filters: dict[str, Any]) -> tuple[list[Commitment], str | None]:
-    from kg.taxonomy import resolve_concept
+    from kg.vocab.taxonomy import resolve_concept
 
     store = engine.workspace.store()
     concept = resolve_concept(topic)

@@ -186,7 +186,7 @@ def sync_dense_index(directory: str | Path, embedder: Any, ids: list[str], texts
     Returns the index and what was done: "loaded", "added" (new ids appended), "rebuilt".
     The caller has already checked that ``embedder`` matches any saved index's model.
     """
-    from search.cache import embed_passages_cached, hash_text
+    from kg.embed.cache import embed_passages_cached, hash_text
 
     hashes = [hash_text(t) for t in texts]
     current = None if rebuild else DenseIndex.load(directory)

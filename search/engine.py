@@ -13,10 +13,11 @@ from typing import Any
 
 import numpy as np
 
+from kg.embed.embedder import Embedder, canonical_model_id, get_embedder
+from kg.embed.vectors import passage_text
 from kg.errors import ModelError, QueryError
 from kg.model import Commitment
 from kg.text import normalize_name
-from search.embedder import Embedder, canonical_model_id, get_embedder
 
 MODES = ("hybrid", "dense", "lexical")
 MAX_QUERY_CHARS = 500
@@ -70,11 +71,6 @@ class SearchResponse:
         return {"query": self.query, "mode": self.mode, "results": [h.to_dict() for h in self.results]}
 
 
-def passage_text(c: Commitment) -> str:
-    """What the embedding model sees: the text (which contains the title in every layout seen so far)."""
-    return c.text if c.title and c.title in c.text else f"{c.title}。{c.text}"
-
-
 def lexical_text(c: Commitment) -> str:
     """What BM25 sees: the text plus where and by whom, so "民政局 养老" or "章丘 停车" match."""
     return " ".join([passage_text(c), c.jurisdiction, *(d.name for d in c.departments),
@@ -88,7 +84,7 @@ def _domain_words(store: Any) -> list[str]:
         for d in departments():
             words.extend([d.name, *d.aliases])
     try:
-        from kg.taxonomy import jieba_words
+        from kg.vocab.taxonomy import jieba_words
     except ImportError:  # the taxonomy is optional for search
         return words
     return words + list(jieba_words())
@@ -98,7 +94,7 @@ def _domain_words(store: Any) -> list[str]:
 def _target_type_labels(query: str) -> frozenset[str]:
     """Labels of the taxonomy target type a query names ("EV charging" -> 充电桩), if any."""
     try:
-        from kg.taxonomy import resolve_concept
+        from kg.vocab.taxonomy import resolve_concept
     except ImportError:  # the taxonomy is optional for search
         return frozenset()
     concept = resolve_concept(query)
@@ -155,7 +151,7 @@ class SearchEngine:
 
         Returns what was done, for `minsheng index` to print.
         """
-        from search.cache import VectorCache
+        from kg.embed.cache import VectorCache
         from search.dense import sync_dense_index
         from search.lexical import LexicalIndex
 

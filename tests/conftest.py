@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from kg.ingest import ingest_paths
-from kg.workspace import Workspace, init_workspace
+from kg.ingest.pipeline import ingest_paths
+from kg.store.workspace import Workspace, init_workspace
 
 DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).resolve().parent.parent

@@ -23,7 +23,7 @@ def client(bundled_workspace) -> TestClient:
 def test_commitment_json_shape(client: TestClient) -> None:
     body = client.get("/commitments/370103-2024-06").json()
     assert body["title"] == "新建大型综合养老机构2处"
-    assert body["departments"] == [{"id": "370103:区民政局", "name": "区民政局", "function": "民政"}]
+    assert body["departments"] == [{"id": "370103:区民政局", "name": "区民政局", "function": "民政", "role": "responsible"}]
     assert {"metric": "增加床位", "value": 800.0, "unit": "张"}.items() <= body["targets"][1].items()
 
 

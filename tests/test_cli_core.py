@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.main import app
-from kg.store import Store
-from kg.workspace import Workspace
+from kg.store.db import Store
+from kg.store.workspace import Workspace
 from tests.conftest import SEED_2024, SHIZHONG_2025, copy_workspace
 
 runner = CliRunner()
@@ -121,8 +121,8 @@ def test_commitment_json_shape(ws2: str):
     assert (c["id"], c["year"], c["jurisdiction"], c["seq"]) == ("370114-2025-11", 2025, "济南市章丘区", 11)
     assert c["title"] == "实施公共停车场（位）建设"
     assert c["officials"] == []
-    assert c["departments"] == [{"id": "370114:区住房城乡建设局", "name": "区住房城乡建设局", "function": "住建"},
-                                {"id": "370114:交警大队", "name": "交警大队", "function": "交警"}]
+    assert c["departments"] == [{"id": "370114:区住房城乡建设局", "name": "区住房城乡建设局", "function": "住建", "role": "responsible"},
+                                {"id": "370114:交警大队", "name": "交警大队", "function": "交警", "role": "responsible"}]
     assert c["targets"] and {"metric", "value", "unit", "comparator", "target_type"} <= set(c["targets"][0])
     assert c["source"] == "003_eec77d86ffeca40d.txt"
     listed = run_json("list", "-w", ws2, "--year", "2024")[17]

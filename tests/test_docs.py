@@ -34,8 +34,8 @@ def test_readme_gives_the_two_commands() -> None:
 def test_readme_sparql_examples_run(workspace_2y) -> None:
     import re
 
-    from kg.rdf import build_dataset
-    from kg.sparql import run_sparql
+    from kg.graph.rdf import build_dataset
+    from kg.graph.sparql import run_sparql
 
     queries = re.findall(r"```sparql\n(.*?)```", README, re.S)
     assert len(queries) >= 3, "README must carry the SPARQL example set"

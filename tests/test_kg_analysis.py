@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kg.analysis import department_communities
+from kg.analysis.communities import department_communities
 from kg.errors import NotFoundError
 
 

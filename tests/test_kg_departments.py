@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from kg.departments import classify_function, looks_like_department, resolve_department, split_departments
-from kg.workspace import Workspace
+from kg.store.workspace import Workspace
+from kg.vocab.departments import (
+    classify_function,
+    looks_like_department,
+    resolve_department,
+    split_departments,
+)
 
 # 2025 short form -> the 2024 seed's long form, both 济南市市中区.
 SHORT_TO_LONG = {

@@ -11,9 +11,9 @@ import pyoxigraph
 import pytest
 
 from kg.errors import InputError
-from kg.export import FORMATS, RDF_FORMATS, export_graph, remote_references
-from kg.graph_views import build_department_graph, build_full_graph, node_key
-from kg.rdf import build_dataset
+from kg.graph.export import FORMATS, RDF_FORMATS, export_graph, remote_references
+from kg.graph.rdf import build_dataset
+from kg.graph.views import build_department_graph, build_full_graph, node_key
 
 OX_FORMATS = {"ttl": pyoxigraph.RdfFormat.TURTLE, "nt": pyoxigraph.RdfFormat.N_TRIPLES,
               "nq": pyoxigraph.RdfFormat.N_QUADS, "jsonld": pyoxigraph.RdfFormat.JSON_LD,

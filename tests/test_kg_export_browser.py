@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from kg.export import export_graph
-from kg.graph_views import build_department_graph
+from kg.graph.export import export_graph
+from kg.graph.views import build_department_graph
 
 pytestmark = pytest.mark.slow
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import networkx as nx
 import pytest
 
-from kg.graph_views import build_department_graph, build_full_graph, build_official_graph, node_key
+from kg.graph.views import build_department_graph, build_full_graph, build_official_graph, node_key
 from kg.model import Commitment, Department, DepartmentRef, Document, Official, Target
 
 
 class FakeStore:
-    """The read API of kg.store.Store that the views use, over hand-built records."""
+    """The read API of kg.store.db.Store that the views use, over hand-built records."""
 
     def __init__(self, commitments: list[Commitment], departments: list[Department]):
         self._commitments = commitments

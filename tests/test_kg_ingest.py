@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from kg.errors import InputError, StoreError
-from kg.ingest import collect_files, ingest_paths
-from kg.store import Store
-from kg.workspace import Workspace, init_workspace, open_workspace
+from kg.ingest.pipeline import collect_files, ingest_paths
+from kg.store.db import Store
+from kg.store.workspace import Workspace, init_workspace, open_workspace
 from tests.conftest import SEED_2024, SEED_2025, SHIZHONG_2025
 
 NO_TITLE = "一、新增养老床位100张。（区民政局）\n二、新建口袋公园2处。（区园林绿化服务中心）\n"
@@ -181,7 +181,7 @@ def test_init_empty_and_bootstrap_on_first_use(tmp_path: Path):
     ("民生实事项目清单", (None, None, None)),
 ])
 def test_title_detection(title: str, expected: tuple):
-    from kg.jurisdictions import find_jurisdiction_in, find_year_in
+    from kg.vocab.places import find_jurisdiction_in, find_year_in
 
     jur = find_jurisdiction_in(title)
     name, code, year = expected

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from kg.links import Link, continuation_markers, link_commitments, target_id, target_series, text_bigrams
+from kg.graph.links import (
+    Link,
+    continuation_markers,
+    link_commitments,
+    target_id,
+    target_series,
+    text_bigrams,
+)
 from kg.model import Commitment, Target
 
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from kg.analysis.overlaps import DEFAULT_MIN_SCORE, KINDS, find_overlaps
+from kg.embed.vectors import commitment_vectors
 from kg.errors import NotFoundError, QueryError
-from kg.links import text_bigrams
-from kg.overlaps import DEFAULT_MIN_SCORE, KINDS, find_overlaps
-from kg.similarity import commitment_vectors
+from kg.graph.links import text_bigrams
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_2024 = ROOT / "data" / "seeds" / "000_a3d8383e0dbfd013.txt"

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from kg.errors import InputError
-from kg.parse import make_title, parse_document, split_officials
-from kg.read import read_document
+from kg.ingest.parse import make_title, parse_document, split_officials
+from kg.ingest.read import read_document
 from tests.conftest import SEED_2024, SEED_2025, SHIZHONG_2025
 
 # Seed 000 (济南市市中区 2024): seq -> (officials, departments as written).

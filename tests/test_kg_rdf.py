@@ -9,7 +9,7 @@ import pyoxigraph
 from rdflib import RDF, Literal, URIRef
 from rdflib.namespace import SKOS
 
-from kg.rdf import (
+from kg.graph.rdf import (
     LINKS_GRAPH,
     MS,
     ONTOLOGY_GRAPH,

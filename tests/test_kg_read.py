@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from kg.errors import InputError
-from kg.parse import parse_document
-from kg.read import column_role, read_document
+from kg.ingest.parse import parse_document
+from kg.ingest.read import column_role, read_document
 from tests.conftest import SEED_2025, SHIZHONG_2025
 
 HEADER = ("序号", "民生实事内容", "牵头领导", "责任单位")

@@ -5,15 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kg.model import Commitment
-from kg.similarity import (
+from kg.embed.cache import CACHE_FILE
+from kg.embed.vectors import (
     background_cosine,
     commitment_vectors,
     cosine,
     passage_text,
     similarity_matrix,
 )
-from search.cache import CACHE_FILE
+from kg.model import Commitment
 
 
 class CountingEmbedder:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from kg.errors import QueryError
-from kg.rdf import build_dataset
-from kg.sparql import READ_ONLY_MESSAGE, run_sparql
+from kg.graph.rdf import build_dataset
+from kg.graph.sparql import READ_ONLY_MESSAGE, run_sparql
 
 EXAMPLES_MD = Path(__file__).resolve().parent.parent / "docs" / "sparql_examples.md"
 

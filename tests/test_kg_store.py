@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from kg.errors import InputError, NotFoundError, StoreError
-from kg.ingest import ingest_paths
-from kg.store import Store
-from kg.workspace import Workspace
+from kg.ingest.pipeline import ingest_paths
+from kg.store.db import Store
+from kg.store.workspace import Workspace
 from tests.conftest import REPO, SEED_2024, SHIZHONG_2025
 
 LIXIA = """济南市历下区2025年民生实事项目清单
@@ -132,8 +132,8 @@ def test_bad_second_file_in_batch_keeps_previous_state(fresh_workspace: Workspac
 _CHILD = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from kg.ingest import ingest_paths
-    from kg.store import Store
+    from kg.ingest.pipeline import ingest_paths
+    from kg.store.db import Store
 
     db, marker, doc = map(Path, sys.argv[1:4])
     original = Store._insert_commitment

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.targets import extract_targets
+from kg.ingest.targets import extract_targets
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_2024 = ROOT / "data" / "seeds" / "000_a3d8383e0dbfd013.txt"

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from kg.ingest.targets import extract_targets
 from kg.model import Target
-from kg.targets import extract_targets
-from kg.taxonomy import (
+from kg.vocab.taxonomy import (
     classify_commitment,
     classify_target,
     concept,

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from kg.analysis.timeline import build_timeline
 from kg.errors import NotFoundError, QueryError
-from kg.timeline import build_timeline
 
 SZ = "370103"
 

@@ -9,8 +9,8 @@ import pytest
 from search_helpers import FakeEmbedder
 
 import search.dense as dense
+from kg.embed.cache import VectorCache, embed_passages_cached, hash_text
 from kg.errors import ModelError
-from search.cache import VectorCache, embed_passages_cached, hash_text
 from search.dense import DenseIndex, check_model, read_manifest, sync_dense_index
 
 TEXTS = ["新建大型综合养老机构2处，增加床位800张。", "提供“两癌”免费检查服务。", "充电桩2000个。", "新增学位8130个。"]

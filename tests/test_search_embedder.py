@@ -8,8 +8,8 @@ import sys
 import numpy as np
 import pytest
 
+from kg.embed.embedder import DEFAULT_MODEL, E5Embedder, Embedder, canonical_model_id, get_embedder
 from kg.errors import ModelError
-from search.embedder import DEFAULT_MODEL, E5Embedder, Embedder, canonical_model_id, get_embedder
 
 REPO = __import__("pathlib").Path(__file__).resolve().parent.parent
 

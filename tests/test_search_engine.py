@@ -8,8 +8,8 @@ import pytest
 from search_helpers import FakeEmbedder, SideWorkspace
 
 from kg.errors import ModelError, QueryError
-from kg.ingest import ingest_paths
-from kg.workspace import Workspace
+from kg.ingest.pipeline import ingest_paths
+from kg.store.workspace import Workspace
 from search.engine import MAX_QUERY_CHARS, SearchEngine, SearchResponse
 
 HIT_KEYS = {"id", "year", "jurisdiction", "seq", "title", "text", "departments", "officials", "themes", "score",

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 
 from kg.model import Target
-from kg.taxonomy import classify_target
 from kg.text import to_halfwidth
+from kg.vocab.taxonomy import classify_target
 
 _UNITS = sorted([
     "个百分点", "平方公里", "平方米", "公里", "千米", "人次", "场次", "村次", "户次", "车次", "个", "所", "处",

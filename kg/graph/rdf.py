@@ -16,11 +16,11 @@ from urllib.parse import quote
 from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, SKOS
 
-from kg.departments import function_labels
-from kg.graph_views import GraphData, collect_graph_data, concepts_by_label, official_id
-from kg.links import Link, target_id
+from kg.graph.links import Link, target_id
+from kg.graph.views import GraphData, collect_graph_data, concepts_by_label, official_id
 from kg.model import Commitment, Document
-from kg.taxonomy import Concept, load_taxonomy
+from kg.vocab.departments import function_labels
+from kg.vocab.taxonomy import Concept, load_taxonomy
 
 MS = Namespace("https://minsheng-kg.org/ns#")
 ORG = Namespace("http://www.w3.org/ns/org#")

@@ -1,4 +1,4 @@
-"""Read-only SPARQL over the RDF Dataset built by ``kg.rdf.build_dataset``.
+"""Read-only SPARQL over the RDF Dataset built by ``kg.graph.rdf.build_dataset``.
 
 The dataset is rebuilt from the store on every run, so an update could never be
 persisted: refusing it is clearer than silently discarding it. Federated SERVICE calls
@@ -22,7 +22,7 @@ from rdflib.query import ResultRow
 from rdflib.term import Node
 
 from kg.errors import QueryError
-from kg.rdf import PREFIXES
+from kg.graph.rdf import PREFIXES
 
 MAX_QUERY_CHARS = 100_000
 READ_ONLY_MESSAGE = "SPARQL updates are not allowed; minsheng sparql is read-only"

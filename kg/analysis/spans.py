@@ -14,9 +14,9 @@ from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
-from kg.links import generic_target_types, text_bigrams
+from kg.graph.links import generic_target_types, text_bigrams
 from kg.model import Commitment
-from kg.taxonomy import Concept, load_taxonomy
+from kg.vocab.taxonomy import Concept, load_taxonomy
 
 _CLAUSE_END_RE = re.compile(r"[^。；;！!？?\n]+[。；;！!？?]?")
 # A shared target type says more than a shared theme, which says more than a shared

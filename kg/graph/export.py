@@ -1,7 +1,7 @@
 """Export the knowledge graph for triple stores (RDF) and network tools (Gephi, Cytoscape).
 
-RDF formats come from ``kg.rdf.build_dataset``; the others from a networkx view of
-``kg.graph_views``. Attribute values are flattened for formats that cannot hold lists,
+RDF formats come from ``kg.graph.rdf.build_dataset``; the others from a networkx view of
+``kg.graph.views``. Attribute values are flattened for formats that cannot hold lists,
 and the HTML view is made self-contained so it opens offline.
 """
 
@@ -20,9 +20,9 @@ import networkx as nx
 from rdflib import Dataset, Graph
 
 from kg.errors import InputError
-from kg.graph_views import VIEWS
-from kg.links import Link
-from kg.rdf import PREFIXES, build_dataset
+from kg.graph.links import Link
+from kg.graph.rdf import PREFIXES, build_dataset
+from kg.graph.views import VIEWS
 
 RDF_FORMATS = {"ttl": "turtle", "nt": "nt", "nq": "nquads", "jsonld": "json-ld", "trig": "trig"}
 NETWORK_FORMATS = ("graphml", "gexf", "cytoscape", "csv", "html")

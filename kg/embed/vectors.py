@@ -17,20 +17,18 @@ import numpy as np
 
 if TYPE_CHECKING:
     from kg.model import Commitment
-    from kg.workspace import Workspace
+    from kg.store.workspace import Workspace
 
 
 def passage_text(c: Commitment) -> str:
-    """The text embedded for a commitment: search's own definition, so both share cached vectors."""
-    from search.engine import passage_text as search_passage_text
-
-    return search_passage_text(c)
+    """What the embedding model sees: the text (which contains the title in every layout seen so far)."""
+    return c.text if c.title and c.title in c.text else f"{c.title}。{c.text}"
 
 
 @lru_cache(maxsize=4)
 def _embedder(model: str | None) -> Any:
     # Loading E5 costs far more than encoding the whole corpus; keep one per process.
-    from search.embedder import get_embedder
+    from kg.embed.embedder import get_embedder
 
     return get_embedder(model)
 
@@ -52,7 +50,7 @@ def commitment_vectors(workspace: Workspace | str | Path | None, commitments: It
     holding an embedder already can pass it as ``embedder``. Raises ModelError when
     the model is not available offline.
     """
-    from search.cache import VectorCache, embed_passages_cached
+    from kg.embed.cache import VectorCache, embed_passages_cached
 
     items = list(commitments)
     if not items:
@@ -112,7 +110,7 @@ EMBEDDING_KINDS = frozenset({"thematic", "cross_district"})
 
 def workspace_links(workspace: Workspace) -> list[Any]:
     """The commitment links (`continues`, `similar_to`) of a workspace, from cached embeddings."""
-    from kg.links import link_commitments
+    from kg.graph.links import link_commitments
 
     commitments = workspace.store().commitments()
     return link_commitments(commitments, vectors=commitment_vectors(workspace, commitments))

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from kg.errors import StoreError
-from kg.store import Store
+from kg.store.db import Store
 
 DB_NAME = "minsheng.db"
 
@@ -76,8 +76,8 @@ def _alive(pid: int) -> bool:
 def init_workspace(path: Path | None = None, *, empty: bool = False, force: bool = False,
                    progress: Callable[[str], None] | None = None) -> Workspace:
     """Create a workspace, from the bundled corpus unless ``empty``."""
-    from kg.corpus import bundled_files
-    from kg.ingest import ingest_paths
+    from kg.ingest.corpus import bundled_files
+    from kg.ingest.pipeline import ingest_paths
 
     ws = Workspace(path or default_home())
     if ws.exists() and not force:

@@ -19,10 +19,10 @@ from typing import Any
 
 import numpy as np
 
+from kg.analysis.spans import span
 from kg.errors import NotFoundError, QueryError
-from kg.graph_views import build_department_graph, collect_graph_data
+from kg.graph.views import build_department_graph, collect_graph_data
 from kg.model import Commitment
-from kg.spans import span
 
 KINDS = ("shared", "thematic", "cross_district", "official")
 # Scores of ``shared`` count commitments, the other kinds lie in [0, 1]. The semantic
@@ -127,7 +127,7 @@ def find_official_overlaps(data: Any) -> list[Overlap]:
 
 def _workspace_of(store: Any) -> Any:
     # Vectors are cached next to the store, in the workspace the store belongs to.
-    from kg.workspace import DB_NAME, Workspace
+    from kg.store.workspace import DB_NAME, Workspace
 
     path = Path(getattr(store, "path", "") or "")
     return Workspace(path.parent) if path.name == DB_NAME else None
@@ -135,7 +135,7 @@ def _workspace_of(store: Any) -> Any:
 
 def _ensure_vectors(store: Any, items: list[Commitment], vectors: Mapping[str, np.ndarray] | None,
                     model: str | None) -> dict[str, np.ndarray]:
-    from kg.similarity import commitment_vectors
+    from kg.embed.vectors import commitment_vectors
 
     vecs = dict(vectors or {})
     missing = [c for c in items if c.id not in vecs]
@@ -156,7 +156,7 @@ def find_overlaps(store: Any, *, kinds: list[str] | tuple[str, ...] | None = Non
     (commitment id -> embedding) skips embedding; otherwise ``model`` is embedded.
     ``limit`` caps the number of overlaps of each kind.
     """
-    from kg.semantic_overlaps import find_cross_district, find_thematic
+    from kg.analysis.semantic_overlaps import find_cross_district, find_thematic
 
     wanted = list(dict.fromkeys(kinds or KINDS))
     unknown = [k for k in wanted if k not in KINDS]

@@ -2,7 +2,7 @@
 
 Every format ends up as a `RawDocument`: either running lines (txt, md, docx paragraphs,
 html text) or table rows keyed by column role (docx/html tables, csv, xlsx), so the
-layout parser in `kg.parse` does not care where the text came from.
+layout parser in `kg.ingest.parse` does not care where the text came from.
 """
 
 from __future__ import annotations

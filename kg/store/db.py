@@ -19,7 +19,7 @@ from kg.errors import NotFoundError, StoreError
 from kg.model import Commitment, Department, DepartmentRef, Document, Official, Target
 from kg.text import normalize_name
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -31,7 +31,8 @@ CREATE TABLE IF NOT EXISTS documents (
 CREATE TABLE IF NOT EXISTS commitments (
     id TEXT PRIMARY KEY, document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
     seq INTEGER NOT NULL, title TEXT NOT NULL, text TEXT NOT NULL, category TEXT,
-    themes TEXT NOT NULL, target_types TEXT NOT NULL, beneficiaries TEXT NOT NULL);
+    themes TEXT NOT NULL, target_types TEXT NOT NULL, beneficiaries TEXT NOT NULL,
+    progress TEXT, deadline TEXT, original_text TEXT, original_title TEXT);
 CREATE TABLE IF NOT EXISTS departments (
     id TEXT PRIMARY KEY, jurisdiction_code TEXT NOT NULL, name TEXT NOT NULL,
     function TEXT, known INTEGER NOT NULL);
@@ -127,13 +128,21 @@ class Store:
                     self._insert_commitment(db, c, aliases, target_type_labels)
             db.execute("DELETE FROM departments WHERE id NOT IN (SELECT department_id FROM commitment_departments)")
             db.execute("DELETE FROM officials WHERE id NOT IN (SELECT official_id FROM commitment_officials)")
+            db.execute("INSERT INTO meta VALUES ('version', '1') "
+                       "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+
+    def version(self) -> int:
+        """A counter bumped by every write: a cheap key for derived artifacts (indexes, graph store)."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+        return int(row[0]) if row else 0
 
     @staticmethod
     def _insert_commitment(db: sqlite3.Connection, c: Commitment, aliases: dict[str, tuple[str, ...]],
                            labels: dict[str, str]) -> None:
-        db.execute("INSERT INTO commitments VALUES (?,?,?,?,?,?,?,?,?)", (
+        db.execute("INSERT INTO commitments VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", (
             c.id, c.document_id, c.seq, c.title, c.text, c.category, json.dumps(c.themes, ensure_ascii=False),
-            json.dumps(c.target_types, ensure_ascii=False), json.dumps(c.beneficiaries, ensure_ascii=False)))
+            json.dumps(c.target_types, ensure_ascii=False), json.dumps(c.beneficiaries, ensure_ascii=False),
+            c.progress, c.deadline, c.original_text, c.original_title))
         for pos, dep in enumerate(c.departments):
             # Upsert, not ignore: a re-parse after an alias-table change must update the function.
             db.execute("INSERT INTO departments VALUES (?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
@@ -141,7 +150,7 @@ class Store:
                            dep.id, c.jurisdiction_code, dep.name, dep.function, int(dep.function is not None)))
             for alias in aliases.get(dep.id, ()):
                 db.execute("INSERT OR IGNORE INTO department_aliases VALUES (?, ?)", (dep.id, alias))
-            role = "lead" if dep.id in c.lead_departments else "responsible"
+            role = "lead" if dep.id in c.lead_departments else dep.role
             db.execute("INSERT OR IGNORE INTO commitment_departments VALUES (?,?,?,?)", (c.id, dep.id, pos, role))
         for pos, name in enumerate(c.officials):
             oid = f"{c.jurisdiction_code}:{name}"
@@ -236,7 +245,7 @@ class Store:
         for r in self.conn.execute(
                 f"SELECT cd.commitment_id, cd.role, d.id, d.name, d.function FROM commitment_departments cd "
                 f"JOIN departments d ON d.id = cd.department_id WHERE cd.commitment_id IN ({marks}) ORDER BY cd.position", ids):
-            deps[r[0]].append((DepartmentRef(id=r[2], name=r[3], function=r[4]), r[1]))
+            deps[r[0]].append((DepartmentRef(id=r[2], name=r[3], function=r[4], role=r[1]), r[1]))
         offs: dict[str, list[str]] = {i: [] for i in ids}
         for r in self.conn.execute(
                 f"SELECT co.commitment_id, o.name FROM commitment_officials co JOIN officials o ON o.id = co.official_id "
@@ -257,6 +266,8 @@ class Store:
             targets=tgts[r["id"]], themes=json.loads(r["themes"]), target_types=json.loads(r["target_types"]),
             beneficiaries=json.loads(r["beneficiaries"]),
             lead_departments=[d.id for d, role in deps[r["id"]] if role == "lead"], source=r["source"],
+            progress=r["progress"], deadline=r["deadline"], original_text=r["original_text"],
+            original_title=r["original_title"],
         ) for r in rows]
 
     def _in_jurisdiction(self, jurisdiction: str | None) -> Callable[[str], bool]:

@@ -28,7 +28,7 @@ class ManifestEntry:
 
 def bundled_dir() -> Path:
     """The directory of the bundled corpus, in a wheel or in a source checkout."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parents[1]  # the kg package
     for candidate in (here / "_bundled", here.parent / "data"):
         if (candidate / "manifest.toml").exists():
             return candidate

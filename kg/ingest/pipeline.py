@@ -13,16 +13,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kg.corpus import ManifestEntry, lookup_manifest, read_manifest
-from kg.departments import resolve_department
 from kg.errors import InputError
-from kg.jurisdictions import Jurisdiction, find_jurisdiction_in, find_year_in, resolve_jurisdiction
+from kg.ingest.corpus import ManifestEntry, lookup_manifest, read_manifest
+from kg.ingest.parse import ParsedDocument, parse_document
+from kg.ingest.read import SUPPORTED_SUFFIXES, read_document
+from kg.ingest.targets import extract_targets
 from kg.model import Commitment, DepartmentRef, Document
-from kg.parse import ParsedDocument, parse_document
-from kg.read import SUPPORTED_SUFFIXES, read_document
-from kg.store import Store
-from kg.targets import extract_targets
-from kg.taxonomy import classify_commitment, load_taxonomy
+from kg.store.db import Store
+from kg.vocab.departments import resolve_department
+from kg.vocab.places import Jurisdiction, find_jurisdiction_in, find_year_in, resolve_jurisdiction
+from kg.vocab.taxonomy import classify_commitment, load_taxonomy
 
 # Bump when parsing or enrichment changes, so unchanged files are re-parsed on the next ingest.
 PARSER_VERSION = "2"

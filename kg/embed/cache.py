@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from search.embedder import Embedder
+from kg.embed.embedder import Embedder
 
 CACHE_FILE = "embeddings.sqlite"
 _SQLITE_MAX_VARS = 900  # stay below SQLite's default limit on bound parameters

@@ -14,7 +14,7 @@ from typing import Any
 import networkx as nx
 
 from kg.errors import NotFoundError
-from kg.graph_views import build_department_graph, collect_graph_data
+from kg.graph.views import build_department_graph, collect_graph_data
 
 LOUVAIN_SEED = 42
 

@@ -15,10 +15,10 @@ from typing import Any
 
 import networkx as nx
 
-from kg.links import Link, Series, link_commitments, target_id, target_series
+from kg.graph.links import Link, Series, link_commitments, target_id, target_series
 from kg.model import Commitment, Department, Document, Official
-from kg.taxonomy import Concept, load_taxonomy
 from kg.text import normalize_name
+from kg.vocab.taxonomy import Concept, load_taxonomy
 
 _LABEL_MAX = 40
 

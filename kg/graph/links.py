@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from kg.model import Commitment
-from kg.taxonomy import load_taxonomy
+from kg.vocab.taxonomy import load_taxonomy
 
 # Explicit continuation wording only: 提升/深化 occur in most items and would link everything.
 CONTINUATION_MARKERS = ("续建", "二期", "三期", "四期", "继续", "持续")

@@ -14,11 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from kg.links import generic_target_types
-from kg.model import Commitment
-from kg.overlaps import Overlap, evidence_entry
-from kg.similarity import background_cosine, similarity_matrix
-from kg.spans import (
+from kg.analysis.overlaps import Overlap, evidence_entry
+from kg.analysis.spans import (
     KIND_WEIGHTS,
     closest_clauses,
     concept_score,
@@ -27,6 +24,9 @@ from kg.spans import (
     features,
     merge_spans,
 )
+from kg.embed.vectors import background_cosine, similarity_matrix
+from kg.graph.links import generic_target_types
+from kg.model import Commitment
 
 THEMATIC_CONCEPT_WEIGHT = 0.6  # what the items target matters more than how alike they read
 CROSS_TYPE_BONUS = 0.15

@@ -15,10 +15,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from kg.errors import NotFoundError, QueryError
-from kg.links import generic_target_types, link_commitments
+from kg.graph.links import generic_target_types, link_commitments
 from kg.model import Commitment, Target
-from kg.taxonomy import Concept, load_taxonomy, resolve_concept
 from kg.text import normalize_text
+from kg.vocab.taxonomy import Concept, load_taxonomy, resolve_concept
 
 SearchFn = Callable[[str], list[str]]
 
@@ -156,7 +156,7 @@ def build_timeline(store: Any, query: str, *, jurisdiction: str | None = None,
     engine); without it free text is matched literally. ``use_taxonomy=False`` skips
     the concept lookup (两癌 names the target type 保险保额 through an alternative
     label; a journalist may want every item mentioning it). Continuation links come from
-    kg.links (explicit markers such as 续建/二期 plus a shared target type or close text).
+    kg.graph.links (explicit markers such as 续建/二期 plus a shared target type or close text).
     """
     query = (query or "").strip()
     if not query:

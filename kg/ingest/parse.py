@@ -7,7 +7,7 @@ Layouts handled:
     departments in full-width parentheses (seed 003);
 (c) category headings ("一、教育服务（3项）") with items numbered "1．", "1.", "1、" or
     "（1）" under them, followed by "牵头区领导：/责任单位：/牵头单位：/配合单位：" lines;
-plus real tables (docx, xlsx, csv, html) whose rows `kg.read` has keyed by column role.
+plus real tables (docx, xlsx, csv, html) whose rows `kg.ingest.read` has keyed by column role.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from kg.departments import looks_like_department, split_departments
 from kg.errors import InputError
-from kg.read import RawDocument, column_role
+from kg.ingest.read import RawDocument, column_role
 from kg.text import CN_NUMERAL_CHARS, chinese_to_int, collapse_spaces, normalize_name
+from kg.vocab.departments import looks_like_department, split_departments
 
 _CN = "一二三四五六七八九十百零〇两"
 _HEADING_RE = re.compile(rf"^([{_CN}]+)\s*[、.．]\s*(.+)$")
