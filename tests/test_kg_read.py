@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from kg.errors import InputError
+from kg.ingest.fields import column_role
 from kg.ingest.parse import parse_document
-from kg.ingest.read import column_role, read_document
+from kg.ingest.read import read_document
 from tests.conftest import SEED_2025, SHIZHONG_2025
 
 HEADER = ("序号", "民生实事内容", "牵头领导", "责任单位")
@@ -250,7 +251,8 @@ def test_column_roles():
     assert column_role("牵头区领导") == "officials"
     assert column_role("民生实事\n内容") == "text"
     assert column_role(TITLE) is None  # a title containing 实事项目 is not a text column
-    assert column_role("备注") is None
+    assert column_role("备注") == "remark"
+    assert column_role("配合单位") == "supporting"
 
 
 # -- bad input ----------------------------------------------------------------------------

@@ -16,7 +16,8 @@ import re
 from dataclasses import dataclass, field
 
 from kg.errors import InputError
-from kg.ingest.read import RawDocument, column_role
+from kg.ingest.fields import column_role
+from kg.ingest.read import RawDocument
 from kg.text import CN_NUMERAL_CHARS, chinese_to_int, collapse_spaces, normalize_name
 from kg.vocab.departments import looks_like_department, split_departments
 
@@ -51,6 +52,10 @@ class ParsedItem:
     officials: list[str] = field(default_factory=list)
     departments: list[str] = field(default_factory=list)
     lead_departments: list[str] = field(default_factory=list)
+    supporting_departments: list[str] = field(default_factory=list)
+    progress: str | None = None
+    deadline: str | None = None
+    original_text: str | None = None  # as written, when the document used traditional characters
 
 
 @dataclass
@@ -172,9 +177,9 @@ def parse_rows(rows: list[dict[str, str]], layout: str) -> list[ParsedItem]:
         item = ParsedItem(seq=seq, text=text, category=row.get("category") or category)
         item.title = collapse_spaces(row["title"]) if row.get("title") and row.get("text") else make_title(text)
         item.officials = split_officials(row.get("officials", ""))
-        lead = split_departments(row.get("lead_departments", ""))
-        item.lead_departments = lead
-        for key in ("lead_departments", "departments", "cooperating"):
+        item.lead_departments = split_departments(row.get("lead", ""))
+        item.supporting_departments = split_departments(row.get("supporting", ""))
+        for key in ("lead", "departments", "supporting"):
             item.departments.extend(n for n in split_departments(row.get(key, "")) if n not in item.departments)
         if not item.departments:
             _strip_trailing_departments(item)

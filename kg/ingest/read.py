@@ -14,24 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kg.errors import InputError
-from kg.text import normalize_name, normalize_text
+from kg.ingest.fields import column_role
+from kg.text import normalize_text
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".csv", ".xlsx", ".html", ".htm")
 _MAX_HEADER_LEN = 12
 _NUMBERED_RE = re.compile(r"^\s*(?:\d{1,3}|[一二三四五六七八九十]+)\s*[、.．]|^\s*[（(]")
-
-# Column roles recognised in table headers, most specific first.
-_COLUMN_ROLES: list[tuple[str, tuple[str, ...]]] = [
-    ("seq", ("序号", "编号", "项目编号", "序列")),
-    ("officials", ("牵头区领导", "牵头领导", "责任领导", "分管领导", "分管区领导", "区级领导", "牵头县领导")),
-    ("lead_departments", ("牵头单位", "牵头部门", "主责单位")),
-    ("cooperating", ("配合单位", "协办单位", "配合部门")),
-    ("departments", ("责任单位", "责任部门", "承办单位", "实施单位", "主管部门")),
-    ("category", ("类别", "分类", "领域", "项目类别")),
-    ("title", ("项目名称", "实事名称", "名称")),
-    ("text", ("民生实事内容", "实事内容", "项目内容", "主要内容", "建设内容", "具体内容", "内容", "目标任务", "实事项目")),
-]
-
 
 @dataclass
 class RawDocument:
@@ -43,21 +31,9 @@ class RawDocument:
     rows: list[dict[str, str]] = field(default_factory=list)
     title_lines: list[str] = field(default_factory=list)
     kind: str = "text"  # text | table
-
-
-def column_role(header: str) -> str | None:
-    """The role of a table column from its header text, or None for other columns."""
-    h = normalize_name(header)
-    for role, names in _COLUMN_ROLES:
-        if h in names:
-            return role
-    # Headers are short; a long cell containing 实事项目 is the list's title, not a column.
-    if len(h) > _MAX_HEADER_LEN:
-        return None
-    for role, names in _COLUMN_ROLES:
-        if any(n in h for n in names):
-            return role
-    return None
+    # Tables as grids of cell text in document order (docx/html/xlsx/csv/pdf), header rows
+    # included; `kg.ingest.rows.items_from_grid` finds the header and the items.
+    grids: list[list[list[str]]] = field(default_factory=list)
 
 
 def rows_from_table(table: list[list[str]], path: Path) -> tuple[list[str], list[dict[str, str]]]:
