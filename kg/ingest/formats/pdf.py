@@ -1,0 +1,128 @@
+"""PDF files with a text layer, through pdfplumber.
+
+Ruled tables become grids (a table continued on the next page is joined to it, a repeated
+header row dropped); the text outside tables becomes lines, with lines wrapped by the page
+width joined back into paragraphs. Running headers, footers and page numbers (text repeated at
+the top or bottom of most pages, "- 3 -", "第3页 共9页") are dropped. A PDF without a text layer
+(a scan) is refused: it needs OCR first.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from kg.errors import InputError
+from kg.ingest.formats.limits import MAX_PDF_PAGES, TableBudget, check_count
+from kg.text import normalize_text
+
+if TYPE_CHECKING:
+    from kg.ingest.read import RawDocument
+
+_PAGE_NO_RE = re.compile(r"^(?:[-—–·\s]*\d{1,4}[-—–·\s]*|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+|"
+                         r"[Pp]age\s*\d+(?:\s*of\s*\d+)?)$")
+_NUMBERED_RE = re.compile(r"^\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d{1,3}\s*[、.．]|[①-⑳]|第[一二三四五六七八九十\d]+)")
+_COMPLETE_END_RE = re.compile(r"[。；;：:！？!?）)」』”局委办室中心会队院所站司团道镇乡村区县市组处科部]$")
+_EDGE_LINES = 2  # lines at the top and bottom of a page that may be running headers/footers
+
+
+def _inside(obj: dict, boxes: list[tuple[float, float, float, float]]) -> bool:
+    cx, cy = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
+    return any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
+
+
+def _join_cell(text: str | None) -> str:
+    """Cell text with the page's line wraps undone; deliberate breaks (one unit per line) kept."""
+    if not text:
+        return ""
+    parts = [p.strip() for p in normalize_text(text).split("\n") if p.strip()]
+    if len(parts) < 2:
+        return parts[0] if parts else ""
+    longest = max(len(p) for p in parts)
+    out = [parts[0]]
+    for prev, part in zip(parts, parts[1:], strict=False):
+        wrapped = len(prev) >= longest - 1 and not _COMPLETE_END_RE.search(prev)
+        out[-1:] = [out[-1] + part] if wrapped else [out[-1], part]
+    return "\n".join(out)
+
+
+def _shape(line: str) -> str:
+    return re.sub(r"\d+", "#", line.replace(" ", ""))
+
+
+def read_pdf(raw: RawDocument) -> None:
+    import pdfplumber
+
+    try:
+        pdf = pdfplumber.open(io.BytesIO(raw.data))
+        pages = pdf.pages
+    except Exception as exc:  # pdfminer raises PDFSyntaxError, PSEOF, struct errors…
+        raise InputError(f"{raw.path}: not a readable PDF ({type(exc).__name__}); expected a PDF document") from None
+    budget = TableBudget(raw.path)
+    try:
+        check_count(raw.path, "PDF pages", len(pages), MAX_PDF_PAGES)
+        page_lines: list[list[tuple[str, float, float]]] = []  # text, top, x1
+        page_tables: list[list[tuple[float, list[list[str]]]]] = []  # top, grid
+        chars = 0
+        for page in pages:
+            tables = page.find_tables()
+            boxes = [t.bbox for t in tables]
+            grids = []
+            for t in tables:
+                grid = [[_join_cell(c) for c in row] for row in t.extract()]
+                grid = [r for r in grid if any(r)]
+                budget.add(len(grid), sum(len(r) for r in grid))
+                if grid:
+                    grids.append((t.bbox[1], grid))
+            outside = page.filter(lambda o, b=boxes: o.get("object_type") != "char" or not _inside(o, b)) if boxes else page
+            lines = [(normalize_text(ln["text"]).strip(), ln["top"], ln["x1"])
+                     for ln in outside.extract_text_lines(return_chars=False)]
+            lines = [ln for ln in lines if ln[0]]
+            chars += sum(len(ln[0]) for ln in lines) + sum(len(c) for _, g in grids for r in g for c in r)
+            page_lines.append(lines)
+            page_tables.append(grids)
+        if chars < 10:
+            raise InputError(f"{raw.path}: the PDF has no text layer (a scanned image?); it needs OCR first, "
+                             "expected a PDF with selectable text")
+    finally:
+        pdf.close()
+
+    # Running headers and footers: the same line (digits aside) at a page edge on most pages.
+    edge_counts: Counter[str] = Counter()
+    for lines in page_lines:
+        edges = {_shape(t) for t, *_ in lines[:_EDGE_LINES] + lines[-_EDGE_LINES:]}
+        edge_counts.update(edges)
+    repeated = {s for s, n in edge_counts.items() if len(page_lines) >= 2 and n >= max(2, len(page_lines) // 2 + 1)}
+
+    out: list[str] = []
+    for lines, grids in zip(page_lines, page_tables, strict=True):
+        kept = [ln for i, ln in enumerate(lines)
+                if not _PAGE_NO_RE.match(ln[0])
+                and not ((i < _EDGE_LINES or i >= len(lines) - _EDGE_LINES) and _shape(ln[0]) in repeated)]
+        right = max((x1 for *_, x1 in kept), default=0.0)
+        blocks = sorted([(top, 0, ln) for ln in kept for top in (ln[1],)] + [(top, 1, g) for top, g in grids],
+                        key=lambda b: (b[0], b[1]))
+        prev_line: tuple[str, float, float] | None = None
+        for n, (_top, kind, value) in enumerate(blocks):
+            if kind == 1:
+                grid = value
+                last = raw.grids[-1] if raw.grids else None
+                # A table continued from the previous page: nothing between them, same columns.
+                if n == 0 and last is not None and raw.grid_at[-1] == len(out) and len(grid[0]) == len(last[0]):
+                    last.extend(grid[1:] if grid[0] == last[0] else grid)
+                else:
+                    raw.grids.append(grid)
+                    raw.grid_at.append(len(out))
+                prev_line = None
+                continue
+            text = value[0]
+            # A line that ran to the right margin was wrapped by the page, not ended by the writer.
+            if prev_line and out and prev_line[2] >= right - 12 and not _COMPLETE_END_RE.search(prev_line[0][-1:]) \
+                    and not _NUMBERED_RE.match(text):
+                out[-1] += text
+            else:
+                out.append(text)
+            prev_line = value
+    raw.lines = out

@@ -1,0 +1,55 @@
+"""Plain text and Markdown in any common encoding: UTF-8 (with or without BOM), UTF-16 with BOM,
+GB18030/GBK; CRLF or CR line ends. Also decodes the text of .csv and .html files."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from kg.errors import InputError
+from kg.ingest.formats.limits import MAX_LINES, check_count
+from kg.text import normalize_text
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from kg.ingest.read import RawDocument
+
+
+def decode_text(data: bytes, path: Path, declared: str | None = None) -> str:
+    """Decode bytes as UTF-16 (BOM), the declared charset, UTF-8 or GB18030; refuse binary data."""
+    if not data.strip():
+        raise InputError(f"{path}: file is empty; expected a 民生实事 list")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise InputError(f"{path}: starts with a UTF-16 mark but does not decode as UTF-16") from None
+    if b"\x00" in data[:4096]:
+        raise InputError(f"{path}: looks like a binary file; expected text (UTF-8 or GB18030)")
+    encodings = ["utf-8-sig", "gb18030"]
+    if declared:
+        # GBK/GB2312 pages are decoded as GB18030, their superset; a wrong declaration falls through.
+        declared = "gb18030" if declared.lower() in ("gbk", "gb2312", "gb_2312-80", "x-gbk") else declared.lower()
+        encodings.insert(0, declared)
+    for encoding in dict.fromkeys(encodings):
+        try:
+            text = data.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        # GB18030 decodes almost any byte soup; control characters betray binary data.
+        controls = sum(1 for ch in text[:4096] if ord(ch) < 32 and ch not in "\t\n\r\f\v")
+        if controls > max(2, len(text[:4096]) // 100):
+            raise InputError(f"{path}: looks like a binary file; expected text (UTF-8 or GB18030)")
+        return text
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise InputError(f"{path}: cannot detect the text encoding; expected UTF-8 or GB18030")
+    return str(best)
+
+
+def read_text(raw: RawDocument) -> None:
+    text = normalize_text(decode_text(raw.data, raw.path))
+    raw.lines = text.split("\n")
+    check_count(raw.path, "lines", len(raw.lines), MAX_LINES)

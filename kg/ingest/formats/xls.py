@@ -1,0 +1,40 @@
+"""Excel 97-2003 workbooks (.xls) through xlrd, merged ranges repeated like .xlsx."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from kg.errors import InputError
+from kg.ingest.formats.limits import MAX_CELLS, MAX_ROWS, TableBudget, check_count
+from kg.ingest.formats.xlsx import _cell
+
+if TYPE_CHECKING:
+    from kg.ingest.read import RawDocument
+
+
+def read_xls(raw: RawDocument) -> None:
+    import xlrd
+
+    try:
+        # formatting_info is what makes xlrd report merged ranges.
+        book = xlrd.open_workbook(file_contents=raw.data, formatting_info=True, on_demand=True)
+    except Exception as exc:  # xlrd raises XLRDError, CompDocError, struct errors…
+        raise InputError(f"{raw.path}: not a readable .xls workbook ({type(exc).__name__}); expected an Excel 97-2003 spreadsheet") from None
+    budget = TableBudget(raw.path)
+    try:
+        for index in range(book.nsheets):
+            sheet = book.sheet_by_index(index)
+            check_count(raw.path, "table rows", sheet.nrows, MAX_ROWS)
+            check_count(raw.path, "table cells", sheet.nrows * sheet.ncols, MAX_CELLS)
+            grid = [[_cell(sheet.cell_value(r, c)) for c in range(sheet.ncols)] for r in range(sheet.nrows)]
+            for r0, r1, c0, c1 in sheet.merged_cells:
+                top = grid[r0][c0]
+                for r in range(r0, r1):
+                    for c in range(c0, c1):
+                        grid[r][c] = top
+            grid = [row for row in grid if any(row)]
+            budget.add(len(grid), sum(len(r) for r in grid))
+            if grid:
+                raw.grids.append(grid)
+    finally:
+        book.release_resources()
