@@ -113,7 +113,7 @@ def test_directory_ingests_every_supported_file(tmp_path: Path):
     (docs / "sub").mkdir(parents=True)
     shutil.copy(SHIZHONG_2025, docs / "shizhong.txt")
     (docs / "sub" / "lixia.md").write_text("# 济南市历下区2024年民生实事\n\n一、新增养老床位100张。（区民政局）\n", encoding="utf-8")
-    (docs / "notes.pdf").write_bytes(b"%PDF")  # unsupported: skipped inside a directory
+    (docs / "notes.doc").write_bytes(b"\xd0\xcf\x11\xe0")  # refused (.doc): skipped inside a directory
     (docs / ".hidden.txt").write_text("junk", encoding="utf-8")
     assert [p.name for p in collect_files([docs])] == ["shizhong.txt", "lixia.md"]
     store = _empty_store(tmp_path)

@@ -15,11 +15,21 @@ if TYPE_CHECKING:
     from kg.ingest.read import RawDocument
 
 
+def _parse(text: str, delimiter: str) -> list[list[str]]:
+    # The field size limit is process-wide: raise it for this file only (a cell may hold a
+    # whole paragraph, beyond the 128 KB default), then put it back.
+    old = csv.field_size_limit()
+    csv.field_size_limit(max(old, len(text) + 1))
+    try:
+        return [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    finally:
+        csv.field_size_limit(old)
+
+
 def read_csv(raw: RawDocument) -> None:
     from kg.ingest.read import rows_from_table
 
     text = normalize_text(decode_text(raw.data, raw.path))
-    csv.field_size_limit(len(text) + 1)
     try:
         sniffed = [csv.Sniffer().sniff(text[:4096], delimiters=",\t;|").delimiter]
     except csv.Error:
@@ -28,7 +38,7 @@ def read_csv(raw: RawDocument) -> None:
     # delimiter is the one under which a header row appears.
     tables = []
     for delimiter in dict.fromkeys([*sniffed, ",", "\t", ";"]):
-        table = [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
+        table = _parse(text, delimiter)
         tables.append(table)
         try:
             rows_from_table(table, raw.path)

@@ -65,7 +65,7 @@ def table_grid(tbl) -> list[list[str]]:  # noqa: ANN001
 def read_docx(raw: RawDocument) -> None:
     import docx
 
-    check_zip(raw.path, raw.data, ".docx document")
+    check_zip(raw.path, raw.data, ".docx document", "a Word 2007+ document")
     try:
         document = docx.Document(io.BytesIO(raw.data))
     except Exception as exc:  # python-docx raises zip/xml errors of several types

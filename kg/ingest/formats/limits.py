@@ -30,12 +30,12 @@ def check_bytes(path: Path, size: int) -> None:
         raise TooLargeError(f"{path}: file is {size / 1e6:.1f} MB; the limit is {MAX_FILE_BYTES // 2**20} MB per file")
 
 
-def check_zip(path: Path, data: bytes, kind: str) -> None:
+def check_zip(path: Path, data: bytes, kind: str, expected: str) -> None:
     """Refuse zip bombs before a .docx/.xlsx library inflates them."""
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError):
-        raise InputError(f"{path}: not a readable {kind} (not a zip container); expected an Office 2007+ file") from None
+        raise InputError(f"{path}: not a readable {kind} (not a zip container); expected {expected}") from None
     infos = zf.infolist()
     if len(infos) > MAX_ZIP_ENTRIES:
         raise TooLargeError(f"{path}: {len(infos)} parts in the {kind} container; the limit is {MAX_ZIP_ENTRIES}")

@@ -24,7 +24,7 @@ def _cell(value: object) -> str:
 def read_xlsx(raw: RawDocument) -> None:
     from openpyxl import load_workbook
 
-    check_zip(raw.path, raw.data, ".xlsx workbook")
+    check_zip(raw.path, raw.data, ".xlsx workbook", "an Excel 2007+ spreadsheet")
     try:
         # Not read_only: merged ranges are only visible in a fully loaded sheet.
         wb = load_workbook(io.BytesIO(raw.data), data_only=True)
