@@ -13,8 +13,8 @@ from pathlib import Path
 
 from kg.errors import InputError
 from kg.ingest.fields import column_role
-from kg.ingest.formats import READERS, REFUSED, reader_for
-from kg.ingest.formats.limits import MAX_FILE_BYTES, check_bytes
+from kg.ingest.formats import READERS, REFUSED, limits, reader_for
+from kg.ingest.formats.limits import check_bytes
 from kg.ingest.formats.text import decode_text
 
 SUPPORTED_SUFFIXES = tuple(READERS)
@@ -155,8 +155,8 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, s
                 skipped.append((p, REFUSED[suffix]))
             elif reader_for(suffix) is None:
                 skipped.append((p, f"unsupported file type {suffix or '(none)'}"))
-            elif p.stat().st_size > MAX_FILE_BYTES:
-                skipped.append((p, f"larger than {MAX_FILE_BYTES // 2**20} MB"))
+            elif p.stat().st_size > limits.MAX_FILE_BYTES:
+                skipped.append((p, f"larger than {limits.MAX_FILE_BYTES // 2**20} MB"))
             else:
                 found.append(p)
         if not found:

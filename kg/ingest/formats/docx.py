@@ -12,7 +12,8 @@ import io
 from typing import TYPE_CHECKING
 
 from kg.errors import InputError
-from kg.ingest.formats.limits import MAX_LINES, TableBudget, check_count, check_zip
+from kg.ingest.formats import limits
+from kg.ingest.formats.limits import TableBudget, check_count, check_zip
 from kg.text import normalize_text
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ def read_docx(raw: RawDocument) -> None:
     except Exception as exc:  # python-docx raises zip/xml errors of several types
         raise InputError(f"{raw.path}: not a readable .docx document ({type(exc).__name__}); expected a Word 2007+ document") from None
     body = document.element.body
-    check_count(raw.path, "paragraphs", sum(1 for _ in body.iter(f"{_W}p")), MAX_LINES)
+    check_count(raw.path, "paragraphs", sum(1 for _ in body.iter(f"{_W}p")), limits.MAX_LINES)
     budget = TableBudget(raw.path)
     lines: list[str] = []
     stack = list(reversed(list(body)))

@@ -14,7 +14,8 @@ import re
 from typing import TYPE_CHECKING
 
 from kg.errors import InputError
-from kg.ingest.formats.limits import MAX_HTML_DEPTH, MAX_LINES, TableBudget, check_count
+from kg.ingest.formats import limits
+from kg.ingest.formats.limits import TableBudget, check_count
 from kg.ingest.formats.meta import is_meta_table, key_value_cells, meta_pairs
 from kg.ingest.formats.text import decode_text
 from kg.text import normalize_text
@@ -50,10 +51,10 @@ def _depth_check(root, path) -> None:  # noqa: ANN001
     depth = {root: 0}
     for el in root.iterdescendants():
         d = depth[el.getparent()] + 1
-        if d > MAX_HTML_DEPTH:
+        if d > limits.MAX_HTML_DEPTH:
             from kg.errors import TooLargeError
 
-            raise TooLargeError(f"{path}: HTML nested deeper than {MAX_HTML_DEPTH} elements; the limit is {MAX_HTML_DEPTH}")
+            raise TooLargeError(f"{path}: HTML nested deeper than {limits.MAX_HTML_DEPTH} elements; the limit is {limits.MAX_HTML_DEPTH}")
         depth[el] = d
 
 
@@ -206,7 +207,9 @@ def read_html(raw: RawDocument) -> None:
     m = _CHARSET_RE.search(raw.data[:4096])
     text = decode_text(raw.data, raw.path, m.group(1).decode("ascii", "ignore") if m else None)
     try:
-        root = lxml.html.document_fromstring(text)
+        # huge_tree: without it libxml2 silently drops what is nested deeper than 256; we want
+        # the whole tree, then refuse it ourselves above limits.MAX_HTML_DEPTH with a clear message.
+        root = lxml.html.document_fromstring(text, parser=lxml.html.HTMLParser(huge_tree=True))
     except Exception as exc:  # lxml raises ParserError on documents without elements
         raise InputError(f"{raw.path}: not a readable HTML page ({type(exc).__name__}); expected a saved web page") from None
     _depth_check(root, raw.path)
@@ -252,6 +255,6 @@ def read_html(raw: RawDocument) -> None:
         if _CHROME_LINE_RE.search(line.strip()):
             continue
         lines.append(line)
-    check_count(raw.path, "lines", len(lines), MAX_LINES)
+    check_count(raw.path, "lines", len(lines), limits.MAX_LINES)
     raw.lines = lines
     raw.title_lines = list(dict.fromkeys(t for t in titles if t))

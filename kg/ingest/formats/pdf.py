@@ -15,7 +15,8 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from kg.errors import InputError
-from kg.ingest.formats.limits import MAX_PDF_PAGES, TableBudget, check_count
+from kg.ingest.formats import limits
+from kg.ingest.formats.limits import TableBudget, check_count
 from kg.text import normalize_text
 
 if TYPE_CHECKING:
@@ -62,7 +63,7 @@ def read_pdf(raw: RawDocument) -> None:
         raise InputError(f"{raw.path}: not a readable PDF ({type(exc).__name__}); expected a PDF document") from None
     budget = TableBudget(raw.path)
     try:
-        check_count(raw.path, "PDF pages", len(pages), MAX_PDF_PAGES)
+        check_count(raw.path, "PDF pages", len(pages), limits.MAX_PDF_PAGES)
         page_lines: list[list[tuple[str, float, float]]] = []  # text, top, x1
         page_tables: list[list[tuple[float, list[list[str]]]]] = []  # top, grid
         chars = 0

@@ -3,11 +3,16 @@ GB18030/GBK; CRLF or CR line ends. Also decodes the text of .csv and .html files
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from kg.errors import InputError
-from kg.ingest.formats.limits import MAX_LINES, check_count
+from kg.ingest.formats import limits
+from kg.ingest.formats.limits import check_count
 from kg.text import normalize_text
+
+# Characters Chinese lists do not contain but mis-decoded bytes produce: private use, kana, hangul.
+_ODD_RE = re.compile(r"[\ue000-\uf8ff\u3040-\u30ff\uac00-\ud7af\ufffd]")
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -26,21 +31,27 @@ def decode_text(data: bytes, path: Path, declared: str | None = None) -> str:
             raise InputError(f"{path}: starts with a UTF-16 mark but does not decode as UTF-16") from None
     if b"\x00" in data[:4096]:
         raise InputError(f"{path}: looks like a binary file; expected text (UTF-8 or GB18030)")
-    encodings = ["utf-8-sig", "gb18030"]
+    encodings = ["utf-8-sig"]
     if declared:
         # GBK/GB2312 pages are decoded as GB18030, their superset; a wrong declaration falls through.
         declared = "gb18030" if declared.lower() in ("gbk", "gb2312", "gb_2312-80", "x-gbk") else declared.lower()
         encodings.insert(0, declared)
     for encoding in dict.fromkeys(encodings):
         try:
-            text = data.decode(encoding)
+            return _no_controls(data.decode(encoding), path)
         except (UnicodeDecodeError, LookupError):
             continue
-        # GB18030 decodes almost any byte soup; control characters betray binary data.
-        controls = sum(1 for ch in text[:4096] if ord(ch) < 32 and ch not in "\t\n\r\f\v")
-        if controls > max(2, len(text[:4096]) // 100):
-            raise InputError(f"{path}: looks like a binary file; expected text (UTF-8 or GB18030)")
-        return text
+    # GB18030 decodes almost any byte string, Big5 text included (as kana and private-use
+    # characters): take whichever of the two Chinese encodings reads with fewer odd characters.
+    decoded = []
+    for encoding in ("gb18030", "big5"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        decoded.append((len(_ODD_RE.findall(text[:20000])), encoding != "gb18030", text))
+    if decoded:
+        return _no_controls(min(decoded)[2], path)
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
@@ -49,7 +60,14 @@ def decode_text(data: bytes, path: Path, declared: str | None = None) -> str:
     return str(best)
 
 
+def _no_controls(text: str, path: Path) -> str:
+    controls = sum(1 for ch in text[:4096] if ord(ch) < 32 and ch not in "\t\n\r\f\v")
+    if controls > max(2, len(text[:4096]) // 100):
+        raise InputError(f"{path}: looks like a binary file; expected text (UTF-8 or GB18030)")
+    return text
+
+
 def read_text(raw: RawDocument) -> None:
     text = normalize_text(decode_text(raw.data, raw.path))
     raw.lines = text.split("\n")
-    check_count(raw.path, "lines", len(raw.lines), MAX_LINES)
+    check_count(raw.path, "lines", len(raw.lines), limits.MAX_LINES)

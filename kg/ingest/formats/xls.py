@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from kg.errors import InputError
-from kg.ingest.formats.limits import MAX_CELLS, MAX_ROWS, TableBudget, check_count
+from kg.ingest.formats import limits
+from kg.ingest.formats.limits import TableBudget, check_count
 from kg.ingest.formats.xlsx import _cell
 
 if TYPE_CHECKING:
@@ -24,8 +25,8 @@ def read_xls(raw: RawDocument) -> None:
     try:
         for index in range(book.nsheets):
             sheet = book.sheet_by_index(index)
-            check_count(raw.path, "table rows", sheet.nrows, MAX_ROWS)
-            check_count(raw.path, "table cells", sheet.nrows * sheet.ncols, MAX_CELLS)
+            check_count(raw.path, "table rows", sheet.nrows, limits.MAX_ROWS)
+            check_count(raw.path, "table cells", sheet.nrows * sheet.ncols, limits.MAX_CELLS)
             grid = [[_cell(sheet.cell_value(r, c)) for c in range(sheet.ncols)] for r in range(sheet.nrows)]
             for r0, r1, c0, c1 in sheet.merged_cells:
                 top = grid[r0][c0]

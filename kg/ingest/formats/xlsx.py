@@ -6,7 +6,8 @@ import io
 from typing import TYPE_CHECKING
 
 from kg.errors import InputError
-from kg.ingest.formats.limits import MAX_CELLS, MAX_ROWS, TableBudget, check_count, check_zip
+from kg.ingest.formats import limits
+from kg.ingest.formats.limits import TableBudget, check_count, check_zip
 from kg.text import normalize_text
 
 if TYPE_CHECKING:
@@ -33,8 +34,8 @@ def read_xlsx(raw: RawDocument) -> None:
     budget = TableBudget(raw.path)
     try:
         for ws in wb.worksheets:
-            check_count(raw.path, "table rows", ws.max_row, MAX_ROWS)
-            check_count(raw.path, "table cells", ws.max_row * ws.max_column, MAX_CELLS)
+            check_count(raw.path, "table rows", ws.max_row, limits.MAX_ROWS)
+            check_count(raw.path, "table cells", ws.max_row * ws.max_column, limits.MAX_CELLS)
             grid = [[_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
             # A leader or unit merged over several rows belongs to each of them, as in a docx table.
             for rng in ws.merged_cells.ranges:

@@ -1,0 +1,76 @@
+"""Word and spreadsheet formats: document order, merged cells, every sheet, .xls."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kg.ingest.read import read_document
+
+
+def test_docx_paragraphs_and_tables_in_order_with_merged_cells(tmp_path: Path):
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("东湖区2024年民生实事项目")
+    d.add_paragraph("一、教育")
+    t = d.add_table(rows=4, cols=4)
+    for cell, text in zip(t.rows[0].cells, ["序号", "项目", "牵头领导", "责任单位"], strict=True):
+        cell.text = text
+    for i in (1, 2, 3):
+        t.rows[i].cells[0].text = str(i)
+        t.rows[i].cells[1].text = f"项目{i}"
+    t.cell(1, 2).merge(t.cell(3, 2)).text = "王  莹"  # vMerge over three rows
+    t.cell(1, 3).merge(t.cell(2, 3)).text = "区教育局"
+    t.rows[3].cells[3].text = "区卫健局"
+    d.add_paragraph("二、其他")
+    banner = d.add_table(rows=1, cols=3)
+    banner.cell(0, 0).merge(banner.cell(0, 2)).text = "附件说明"  # gridSpan over three columns
+    f = tmp_path / "merged.docx"
+    d.save(f)
+    raw = read_document(f)
+    assert raw.lines == ["东湖区2024年民生实事项目", "一、教育", "二、其他"]
+    assert raw.grid_at == [2, 3]  # the first table sits after 一、教育, the second after 二、其他
+    assert raw.grids[0] == [["序号", "项目", "牵头领导", "责任单位"],
+                            ["1", "项目1", "王  莹", "区教育局"],
+                            ["2", "项目2", "王  莹", "区教育局"],
+                            ["3", "项目3", "王  莹", "区卫健局"]]
+    assert raw.grids[1] == [["附件说明"] * 3]
+
+
+def test_xlsx_every_sheet(tmp_path: Path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["序号", "项目内容", "责任单位"])
+    ws.append([1, "新建食堂3处", "区民政局"])
+    second = wb.create_sheet("续表")
+    second.append(["序号", "项目内容", "责任单位"])
+    second.append([2.0, "新增床位50张", "区卫健局"])
+    f = tmp_path / "two.xlsx"
+    wb.save(f)
+    raw = read_document(f)
+    assert [g[1] for g in raw.grids] == [["1", "新建食堂3处", "区民政局"], ["2", "新增床位50张", "区卫健局"]]
+
+
+def test_xls_with_merged_cells(tmp_path: Path):
+    import xlwt
+
+    wb = xlwt.Workbook(encoding="utf-8")
+    ws = wb.add_sheet("清单")
+    ws.write_merge(0, 0, 0, 3, "东湖区2024年民生实事项目")
+    for c, h in enumerate(["序号", "项目内容", "牵头领导", "责任单位"]):
+        ws.write(1, c, h)
+    for r, (seq, text) in enumerate([(1, "新建食堂3处"), (2, "新增床位50张")], start=2):
+        ws.write(r, 0, seq)
+        ws.write(r, 1, text)
+        ws.write(r, 3, "区民政局")
+    ws.write_merge(2, 3, 2, 2, "张源")
+    f = tmp_path / "old.xls"
+    wb.save(str(f))
+    raw = read_document(f)
+    grid = raw.grids[0]
+    assert grid[0] == ["东湖区2024年民生实事项目"] * 4
+    assert grid[2] == ["1", "新建食堂3处", "张源", "区民政局"]
+    assert grid[3] == ["2", "新增床位50张", "张源", "区民政局"]
+    assert raw.kind == "table" and [r["officials"] for r in raw.rows] == ["张源", "张源"]

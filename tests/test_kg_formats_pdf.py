@@ -1,0 +1,81 @@
+"""PDF: text layer with tables, running headers and page numbers, scans refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kg.errors import InputError
+from kg.ingest.read import read_document
+
+HEADER = ["序号", "项目名称", "责任单位"]
+
+
+def _pdf(path: Path, story_rows: int = 3, *, pages: int = 1, scanned: bool = False) -> Path:
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Table, TableStyle
+
+    # A CID font the PDF names but does not embed: no font file is needed to write or read it.
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    style = ParagraphStyle("zh", fontName="STSong-Light", fontSize=10.5, leading=15, wordWrap="CJK")
+
+    def header_footer(canvas, doc):  # noqa: ANN001, ANN202
+        canvas.setFont("STSong-Light", 9)
+        canvas.drawString(72, A4[1] - 40, "某某区人民政府办公室文件")
+        canvas.drawCentredString(A4[0] / 2, 30, f"- {doc.page} -")
+
+    if scanned:
+        from reportlab.pdfgen import canvas as pdfcanvas
+
+        c = pdfcanvas.Canvas(str(path), pagesize=A4)
+        c.rect(50, 50, 400, 600, fill=1)  # an image-like page with no text
+        c.showPage()
+        c.save()
+        return path
+    story = [Paragraph("东湖区2024年民生实事项目清单", style),
+             Paragraph("经区人大常委会审议，确定2024年民生实事项目如下，请各责任单位认真组织实施，确保按期完成各项目标任务，"
+                       "并于每季度末报送项目进展情况。", style)]
+    for page in range(pages):
+        rows = [HEADER] + [[str(page * story_rows + i + 1), f"新建社区食堂{i + 1}处，服务老年人{100 * (i + 1)}人次",
+                            "区民政局\n区卫健局"] for i in range(story_rows)]
+        table = Table([[Paragraph(c.replace("\n", "<br/>"), style) for c in r] for r in rows], colWidths=[40, 260, 120])
+        table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black)]))
+        story.append(table)
+        if page < pages - 1:
+            story.append(PageBreak())
+    story.append(Paragraph("东湖区人民政府办公室", style))
+    SimpleDocTemplate(str(path), pagesize=A4).build(story, onFirstPage=header_footer, onLaterPages=header_footer)
+    return path
+
+
+def test_text_and_table(tmp_path: Path):
+    raw = read_document(_pdf(tmp_path / "list.pdf", pages=2))
+    assert raw.lines[0] == "东湖区2024年民生实事项目清单"
+    # A paragraph wrapped by the page width is one line again.
+    assert any(ln.startswith("经区人大常委会审议") and ln.endswith("报送项目进展情况。") for ln in raw.lines)
+    assert len(raw.grids) == 1
+    grid = raw.grids[0]
+    assert grid[0] == HEADER
+    assert grid[1] == ["1", "新建社区食堂1处，服务老年人100人次", "区民政局\n区卫健局"]
+    # Running header and page number are page chrome, not text.
+    assert not any("某某区人民政府办公室文件" in ln or ln.strip("- ").isdigit() for ln in raw.lines)
+    # Legacy rows for today's parser.
+    assert raw.kind == "table" and len(raw.rows) == 6
+    assert raw.lines[-1] == "东湖区人民政府办公室"
+
+
+def test_table_continued_over_pages_is_one_grid(tmp_path: Path):
+    raw = read_document(_pdf(tmp_path / "long.pdf", story_rows=2, pages=3))
+    assert len(raw.grids) == 1
+    assert [r[0] for r in raw.grids[0]] == ["序号", "1", "2", "3", "4", "5", "6"]  # repeated headers dropped
+
+
+def test_scan_without_text_layer_needs_ocr(tmp_path: Path):
+    with pytest.raises(InputError, match="needs OCR first") as info:
+        read_document(_pdf(tmp_path / "scan.pdf", scanned=True))
+    assert "scan.pdf" in str(info.value)
