@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from kg.errors import InputError
-from kg.vocab.places import PLACE_SUFFIXES, Jurisdiction, describe, resolve_place
+from kg.vocab.places import PLACE_SUFFIXES, Jurisdiction, candidates, describe, resolve_place
 
 _CJK = r"\u4e00-\u9fff"
 _UNIT = rf"[{_CJK}]{{1,7}}?(?:{'|'.join(PLACE_SUFFIXES)})"
@@ -67,6 +67,14 @@ def _clean_unit(unit: str) -> str | None:
     return unit
 
 
+def _trim_lead(unit: str) -> str:
+    """Drop characters glued before a place (日从陇泉县, 2022年区政府), never into a name the
+    gazetteer knows (于都县 starts with 于) nor past a character that is not such noise (溪宁县)."""
+    while len(unit) > 1 and not candidates(unit) and unit[0] in _LEAD_NOISE:
+        unit = unit[1:]
+    return unit
+
+
 def place_mentions(text: str, *, strict: bool = False) -> list[str]:
     """Place chains named in a piece of text, in order: 嘉川市翠峰区白岩街道, 西岚区…
 
@@ -77,11 +85,10 @@ def place_mentions(text: str, *, strict: bool = False) -> list[str]:
         units = re.findall(_UNIT, _NOISE_WORDS.sub("", m.group(1)))
         if not units:
             continue
-        while units and len(units[0]) > 2 and units[0][0] in _LEAD_NOISE:
-            units[0] = units[0][1:]
+        units[0] = _trim_lead(units[0])
         kept: list[str] = []
         for unit in units:
-            if _clean_unit(unit) is None or len(unit) < 2:
+            if _clean_unit(unit) is None or len(unit) < 2 or unit in PLACE_SUFFIXES:
                 break
             kept.append(unit)
         chain = "".join(kept)
@@ -127,6 +134,16 @@ def _converter(opencc):  # noqa: ANN001, ANN202 - the module is imported lazily
     return _CONVERTERS["t2s"]
 
 
+def _as_written(chain: str, texts: list[str]) -> str:
+    """An unknown place as the document writes it (雲川市灣東區, not the simplified form we matched)."""
+    for text in texts:
+        simple = _simplified(text)
+        at = simple.find(chain)
+        if at >= 0 and len(simple) == len(text):  # OpenCC t2s maps these characters one to one
+            return text[at:at + len(chain)]
+    return chain
+
+
 def identify_place_and_year(raw, lines: list[str] | None = None) -> PlaceAndYear:  # noqa: ANN001 - RawDocument
     """Jurisdiction and year as the document states them; None where it does not."""
     lines = [ln for ln in (lines if lines is not None else raw.lines) if ln is not None]
@@ -161,6 +178,9 @@ def identify_place_and_year(raw, lines: list[str] | None = None) -> PlaceAndYear
         result.jurisdiction = hit
         result.evidence.append(f"place from {source}: {fullest}")
         if not hit.known:
+            # Named as written; the id stays simplified so both scripts of one place share it.
+            hit = Jurisdiction(_as_written(fullest, [t for _, texts in sources for t in texts]), hit.code)
+            result.jurisdiction = hit
             result.warnings.append(f"{fullest} is not in the national gazetteer; kept by name as {hit.code}")
         break
 
