@@ -20,12 +20,22 @@ if TYPE_CHECKING:
     from kg.ingest.read import RawDocument
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_T, _TAB, _BR, _CR, _NOBREAK_HYPHEN = f"{_W}t", f"{_W}tab", f"{_W}br", f"{_W}cr", f"{_W}noBreakHyphen"
 
 
 def _para_text(p) -> str:  # noqa: ANN001 - an lxml element
-    from docx.text.paragraph import Paragraph
-
-    return normalize_text(Paragraph(p, None).text)
+    """A paragraph's text from its runs: w:t, tabs and breaks (what python-docx's .text gives, faster)."""
+    parts: list[str] = []
+    for el in p.iter(_T, _TAB, _BR, _CR, _NOBREAK_HYPHEN):
+        if el.tag == _T:
+            parts.append(el.text or "")
+        elif el.tag == _TAB:
+            parts.append("\t")
+        elif el.tag == _NOBREAK_HYPHEN:
+            parts.append("-")
+        elif el.tag == _CR or el.get(f"{_W}type") in (None, "textWrapping"):
+            parts.append("\n")
+    return normalize_text("".join(parts))
 
 
 def _cell_text(tc) -> str:  # noqa: ANN001

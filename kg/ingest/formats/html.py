@@ -59,7 +59,25 @@ def _depth_check(root, path) -> None:  # noqa: ANN001
 
 
 def _text(el) -> str:  # noqa: ANN001
-    return normalize_text(el.text_content() or "").strip()
+    return normalize_text(_content(el)).strip()
+
+
+def _content(el) -> str:  # noqa: ANN001
+    return "".join(t for t in el.itertext() if isinstance(t, str))
+
+
+def _drop(el) -> None:  # noqa: ANN001
+    """Remove an element but keep the text that follows it (its tail)."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail:
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
 
 
 def table_grid(table) -> list[list[str]]:  # noqa: ANN001
@@ -121,7 +139,7 @@ def _cell_text(cell) -> str:  # noqa: ANN001
         br.tail = "\n" + (br.tail or "")
     for block in cell.iter("p", "div", "li"):
         block.tail = "\n" + (block.tail or "")
-    text = normalize_text(cell.text_content() or "")
+    text = normalize_text(_content(cell))
     return "\n".join(ln.strip() for ln in text.split("\n") if ln.strip())
 
 
@@ -131,7 +149,7 @@ def _score_article(body):  # noqa: ANN001, ANN202
     for el in body.iter("p", "td", "li", "pre", "blockquote", "div", "span", "font"):
         # A div counts only its own text (text written directly in it, without <p>).
         own = normalize_text(el.text or "").strip() if el.tag in ("div", "span", "font") else _text(el)
-        links = sum(len(a.text_content() or "") for a in el.iter("a")) if el.tag not in ("div", "span", "font") else 0
+        links = sum(len(_content(a)) for a in el.iter("a")) if el.tag not in ("div", "span", "font") else 0
         if len(own) < 8 or links > len(own) / 2:
             continue
         weight = len(own) + 10 * len(re.findall(r"[，。；：、]", own))
@@ -202,16 +220,22 @@ def _lines_of(article, raw: RawDocument, budget: TableBudget) -> list[str]:  # n
 
 
 def read_html(raw: RawDocument) -> None:
-    import lxml.html
+    from lxml import etree
 
     m = _CHARSET_RE.search(raw.data[:4096])
     text = decode_text(raw.data, raw.path, m.group(1).decode("ascii", "ignore") if m else None)
+    # lxml refuses a str that still carries an XML encoding declaration (XHTML pages).
+    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
+    error = "no elements"
     try:
         # huge_tree: without it libxml2 silently drops what is nested deeper than 256; we want
-        # the whole tree, then refuse it ourselves above limits.MAX_HTML_DEPTH with a clear message.
-        root = lxml.html.document_fromstring(text, parser=lxml.html.HTMLParser(huge_tree=True))
-    except Exception as exc:  # lxml raises ParserError on documents without elements
-        raise InputError(f"{raw.path}: not a readable HTML page ({type(exc).__name__}); expected a saved web page") from None
+        # the whole tree, then refuse it ourselves above MAX_HTML_DEPTH with a clear message.
+        # Plain etree elements, not lxml.html's: its per-element class lookup costs more than the parse.
+        root = etree.fromstring(text, parser=etree.HTMLParser(huge_tree=True, remove_comments=True, remove_pis=True))
+    except Exception as exc:  # lxml raises XMLSyntaxError/ValueError on documents without elements
+        root, error = None, type(exc).__name__
+    if root is None:
+        raise InputError(f"{raw.path}: not a readable HTML page ({error}); expected a saved web page")
     _depth_check(root, raw.path)
     titles = []
     for meta in root.iter("meta"):
@@ -231,12 +255,13 @@ def read_html(raw: RawDocument) -> None:
             # "标题_栏目_网站" or "标题 - 网站": the first part is the article's title.
             titles.append(re.split(r"\s*[_|｜]\s*|\s+-\s+", value)[0] if t.tag == "title" else value)
     for el in list(root.iter(*_DROP_TAGS)):
-        if el.getparent() is not None:
-            el.drop_tree()
+        _drop(el)
     body = root.find("body")
     body = body if body is not None else root
     # Metadata tables may sit outside the article: collect them from the whole page.
     for table in body.iter("table"):
+        if sum(1 for _ in table.iter("tr")) > 8:  # a metadata table is a few key/value rows
+            continue
         grid = table_grid(table)
         if is_meta_table(grid):
             for row in grid:
@@ -245,9 +270,13 @@ def read_html(raw: RawDocument) -> None:
     for el in list(article.iter()):
         if el is not article and isinstance(el.tag, str) and _CHROME_RE.search(_classes(el)) \
                 and el.getparent() is not None and len(_text(el)) < 400:
-            el.drop_tree()
-    lines = []
+            _drop(el)
+    lines: list[str] = []
     for line in _lines_of(article, raw, TableBudget(raw.path)):
+        if not line.strip():
+            if lines and lines[-1]:  # runs of block ends are one paragraph break
+                lines.append("")
+            continue
         pairs = meta_pairs(line)
         if pairs:
             raw.meta.update({k: v for k, v in pairs.items() if k not in raw.meta})
