@@ -38,3 +38,13 @@ def test_collect_files_names_what_it_skipped(tmp_path: Path):
     assert "save it as .docx" in reasons["old.doc"] and "unsupported file type .jpg" in reasons["photo.jpg"]
     with pytest.raises(InputError, match="save it as .docx"):
         collect_files([docs / "old.doc"])  # named explicitly: an error, not a skip
+
+
+def test_metadata_saved_with_text_is_recorded(tmp_path: Path):
+    f = tmp_path / "page.txt"
+    f.write_text("索 引 号：1133/2024-0001\n发布机构 | 区发改局 | 发文日期 | 2024-10-16 |\n来源：区政府办　发布日期：2024-10-17\n"
+                 "东湖区2024年民生实事\n", encoding="utf-8")
+    raw = read_document(f)
+    assert raw.meta == {"索引号": "1133/2024-0001", "发布机构": "区发改局", "发文日期": "2024-10-16", "来源": "区政府办",
+                        "发布日期": "2024-10-17"}
+    assert len(raw.lines) == 5  # recorded, not removed: normalising decides what is chrome

@@ -71,3 +71,23 @@ def read_text(raw: RawDocument) -> None:
     text = normalize_text(decode_text(raw.data, raw.path))
     raw.lines = text.split("\n")
     check_count(raw.path, "lines", len(raw.lines), limits.MAX_LINES)
+    raw.meta.update(text_meta(raw.lines))
+
+
+def text_meta(lines: list[str], head: int = 60) -> dict[str, str]:
+    """Page metadata saved with the text (索引号：… / 发布机构 | 区发改局 | 发文日期 | 2024-10-16 |).
+
+    The lines stay in place (normalising drops them as chrome); this only records what they say.
+    """
+    from kg.ingest.formats.meta import key_value_cells, meta_pairs
+
+    meta: dict[str, str] = {}
+    for line in lines[:head]:
+        if "|" in line or "｜" in line:
+            pairs = key_value_cells([c for c in re.split(r"[|｜]", line)])
+        else:
+            pairs = meta_pairs(line) or {}
+        for key, value in pairs.items():
+            if value and key not in meta:
+                meta[key] = value
+    return meta
