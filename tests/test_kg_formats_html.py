@@ -59,3 +59,13 @@ def test_deep_nesting_is_refused_not_truncated(tmp_path: Path):
     ok.write_text("<html><body>" + "<div>" * (MAX_HTML_DEPTH - 5) + "<p>深处的一段文字。</p>" + "</div>" * (MAX_HTML_DEPTH - 5)
                   + "</body></html>", encoding="utf-8")
     assert "深处的一段文字。" in read_document(ok).lines
+
+
+def test_layout_tables_are_running_text(tmp_path: Path):
+    body = "".join(f"<p>第{i}段：新建社区食堂{i}处，服务老年人{i}万人次。</p>" for i in range(1, 6))
+    f = tmp_path / "layout.html"
+    f.write_text(f"<html><body><table><tr><td>左栏</td><td><table><tr><td>{body}</td></tr></table></td></tr>"
+                 f"<tr><td colspan='2'>页脚</td></tr></table></body></html>", encoding="utf-8")
+    raw = read_document(f)
+    assert raw.grids == []
+    assert [ln for ln in raw.lines if ln.startswith("第")] == [f"第{i}段：新建社区食堂{i}处，服务老年人{i}万人次。" for i in range(1, 6)]

@@ -79,3 +79,24 @@ def test_scan_without_text_layer_needs_ocr(tmp_path: Path):
     with pytest.raises(InputError, match="needs OCR first") as info:
         read_document(_pdf(tmp_path / "scan.pdf", scanned=True))
     assert "scan.pdf" in str(info.value)
+
+
+def test_table_without_rules_becomes_tab_separated_lines(tmp_path: Path):
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    f = tmp_path / "unruled.pdf"
+    c = canvas.Canvas(str(f))
+    c.setFont("STSong-Light", 11)
+    c.drawString(72, 780, "东湖区2024年民生实事项目")
+    rows = [("序号", "项目内容", "责任单位"), ("1", "新建社区食堂3处", "区民政局"), ("2", "新增养老床位200张", "区卫健局")]
+    for r, row in enumerate(rows):
+        for x, cell in zip((72, 130, 360), row, strict=True):
+            c.drawString(x, 740 - 22 * r, cell)
+    c.save()
+    raw = read_document(f)
+    assert raw.grids == []
+    assert raw.lines == ["东湖区2024年民生实事项目", "序号\t项目内容\t责任单位", "1\t新建社区食堂3处\t区民政局",
+                         "2\t新增养老床位200张\t区卫健局"]

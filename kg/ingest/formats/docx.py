@@ -94,9 +94,13 @@ def read_docx(raw: RawDocument) -> None:
             rows = el.findall(f"{_W}tr")
             budget.add(len(rows), sum(len(r.findall(f"{_W}tc")) for r in rows))
             grid = table_grid(el)
-            if grid:
+            if len(grid) >= 2 and len(grid[0]) >= 2:
                 raw.grids.append(grid)
                 raw.grid_at.append(len(lines))
+            else:  # a one-row or one-column table is a text box, not a table: its text is running text
+                for row in grid:
+                    for cell in dict.fromkeys(row):
+                        lines.extend(cell.split("\n"))
         elif el.tag in (f"{_W}sdt", f"{_W}sdtContent"):
             stack.extend(reversed(list(el)))
     raw.lines = lines

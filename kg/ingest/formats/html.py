@@ -120,6 +120,14 @@ def table_grid(table) -> list[list[str]]:  # noqa: ANN001
     return [r + [""] * (width - len(r)) for r in grid if any(c.strip() for c in r)]
 
 
+def _layout_table(table) -> bool:  # noqa: ANN001
+    """A table used to lay out the page (tables inside it, or a cell holding whole paragraphs):
+    its content is read as running text, not as a grid."""
+    if any(True for _ in table.iterdescendants("table")):
+        return True
+    return any(sum(1 for _ in cell.iter("p")) >= 3 or len(_content(cell)) > 600 for cell in table.iter("td"))
+
+
 def _span(value: str | None) -> int:
     try:
         return max(1, min(int(value or 1), 1000))
@@ -194,7 +202,7 @@ def _lines_of(article, raw: RawDocument, budget: TableBudget) -> list[str]:  # n
             if el is not article and el.tail:
                 buf.append(el.tail)
             continue
-        if el.tag == "table":
+        if el.tag == "table" and not _layout_table(el):
             grid = table_grid(el)
             budget.add(len(grid), sum(len(r) for r in grid))
             flush()

@@ -49,6 +49,35 @@ def _join_cell(text: str | None) -> str:
     return "\n".join(out)
 
 
+def _text_lines(page) -> list[tuple[str, float, float, float]]:  # noqa: ANN001 - a pdfplumber page
+    """(text, top, left edge, right edge) of each text line; a wide gap between words becomes a tab.
+
+    A table drawn without rules is columns of words with wide gaps; as tab-separated lines it is
+    a table saved as text, which kg.ingest.tables recovers.
+    """
+    words = page.extract_words(x_tolerance=1.5, y_tolerance=3, keep_blank_chars=True, extra_attrs=["size"])
+    words.sort(key=lambda w: (w["top"], w["x0"]))
+    rows: list[list[dict]] = []
+    for w in words:
+        if rows and w["top"] - rows[-1][0]["top"] <= 0.5 * max(w["size"], 1.0):
+            rows[-1].append(w)
+        else:
+            rows.append([w])
+    out = []
+    for row in rows:
+        row.sort(key=lambda w: w["x0"])
+        parts = [row[0]["text"]]
+        for prev, w in zip(row, row[1:], strict=False):
+            gap = w["x0"] - prev["x1"]
+            size = max(w["size"], 1.0)
+            parts.append("\t" if gap > 2 * size else " " if gap > 0.3 * size else "")
+            parts.append(w["text"])
+        text = normalize_text("".join(parts)).strip()
+        if text:
+            out.append((text, row[0]["top"], row[0]["x0"], row[-1]["x1"]))
+    return out
+
+
 def _shape(line: str) -> str:
     return re.sub(r"\d+", "#", line.replace(" ", ""))
 
@@ -64,7 +93,7 @@ def read_pdf(raw: RawDocument) -> None:
     budget = TableBudget(raw.path)
     try:
         check_count(raw.path, "PDF pages", len(pages), limits.MAX_PDF_PAGES)
-        page_lines: list[list[tuple[str, float, float]]] = []  # text, top, x1
+        page_lines: list[list[tuple[str, float, float, float]]] = []  # text, top, x0, x1
         page_tables: list[list[tuple[float, list[list[str]]]]] = []  # top, grid
         chars = 0
         for page in pages:
@@ -78,9 +107,7 @@ def read_pdf(raw: RawDocument) -> None:
                 if grid:
                     grids.append((t.bbox[1], grid))
             outside = page.filter(lambda o, b=boxes: o.get("object_type") != "char" or not _inside(o, b)) if boxes else page
-            lines = [(normalize_text(ln["text"]).strip(), ln["top"], ln["x1"])
-                     for ln in outside.extract_text_lines(return_chars=False)]
-            lines = [ln for ln in lines if ln[0]]
+            lines = _text_lines(outside)
             chars += sum(len(ln[0]) for ln in lines) + sum(len(c) for _, g in grids for r in g for c in r)
             page_lines.append(lines)
             page_tables.append(grids)
@@ -103,9 +130,13 @@ def read_pdf(raw: RawDocument) -> None:
                 if not _PAGE_NO_RE.match(ln[0])
                 and not ((i < _EDGE_LINES or i >= len(lines) - _EDGE_LINES) and _shape(ln[0]) in repeated)]
         right = max((x1 for *_, x1 in kept), default=0.0)
+        left = min((x0 for _, _, x0, _ in kept), default=0.0)
+        # Pages that indent a paragraph's first line say where paragraphs start; others only
+        # end them with 。；：
+        indents = any(x0 > left + 6 and len(t) > 10 for t, _, x0, _ in kept)
         blocks = sorted([(top, 0, ln) for ln in kept for top in (ln[1],)] + [(top, 1, g) for top, g in grids],
                         key=lambda b: (b[0], b[1]))
-        prev_line: tuple[str, float, float] | None = None
+        prev_line: tuple[str, float, float, float] | None = None
         for n, (_top, kind, value) in enumerate(blocks):
             if kind == 1:
                 grid = value
@@ -119,9 +150,12 @@ def read_pdf(raw: RawDocument) -> None:
                 prev_line = None
                 continue
             text = value[0]
-            # A line that ran to the right margin was wrapped by the page, not ended by the writer.
-            if prev_line and out and prev_line[2] >= right - 12 and not _COMPLETE_END_RE.search(prev_line[0][-1:]) \
-                    and not _NUMBERED_RE.match(text):
+            # A line that ran to the right margin was wrapped by the page, unless the next one
+            # is indented, numbered, or a row of an unruled table (tab-separated).
+            wrapped = prev_line is not None and out and prev_line[3] >= right - 12 and not _NUMBERED_RE.match(text) \
+                and "\t" not in prev_line[0] and "\t" not in text \
+                and (value[2] <= left + 6 if indents else not _COMPLETE_END_RE.search(prev_line[0][-1:]))
+            if wrapped:
                 out[-1] += text
             else:
                 out.append(text)
