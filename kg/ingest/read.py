@@ -118,8 +118,10 @@ def read_bytes(path: Path, data: bytes) -> RawDocument:
     raw = RawDocument(path=path, data=data)
     reader(raw)
     _legacy_rows(raw)
-    if suffix == ".docx" and raw.kind == "table":
-        raw.title_lines = [ln for ln in raw.lines if ln.strip()][:3]
+    if suffix in (".docx", ".pdf") and raw.kind == "table" and not raw.title_lines:
+        # The title of a Word or PDF list is one of the lines above its table.
+        first = raw.grid_at[0] if raw.grid_at else len(raw.lines)
+        raw.title_lines = [ln for ln in raw.lines[:first] if ln.strip()][:3] or [ln for ln in raw.lines if ln.strip()][:3]
     if suffix in _SPREADSHEETS and raw.kind != "table":
         raise InputError(f"{path}: expected a header row with 序号/民生实事内容/牵头领导/责任单位 columns")
     return raw
