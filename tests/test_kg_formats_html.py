@@ -69,3 +69,12 @@ def test_layout_tables_are_running_text(tmp_path: Path):
     raw = read_document(f)
     assert raw.grids == []
     assert [ln for ln in raw.lines if ln.startswith("第")] == [f"第{i}段：新建社区食堂{i}处，服务老年人{i}万人次。" for i in range(1, 6)]
+
+
+def test_mis_declared_charset_and_br_paragraphs(tmp_path: Path):
+    lines = [f"{i}、新建社区食堂{i}处，服务老年人{i}万人次。" for i in range(1, 6)]
+    f = tmp_path / "br.html"
+    f.write_bytes(("<html><head><meta charset='gb2312'></head><body><div class='nav'><a>首页</a><a>政务公开</a></div>"
+                   "<div class='x'>" + "<br>".join(lines) + "</div></body></html>").encode("utf-8"))
+    raw = read_document(f)
+    assert [ln for ln in raw.lines if ln] == lines

@@ -155,8 +155,11 @@ def _score_article(body):  # noqa: ANN001, ANN202
     """The element holding most sentence-like text (paragraphs and table cells scored upwards)."""
     scores: dict = {}
     for el in body.iter("p", "td", "li", "pre", "blockquote", "div", "span", "font"):
-        # A div counts only its own text (text written directly in it, without <p>).
-        own = normalize_text(el.text or "").strip() if el.tag in ("div", "span", "font") else _text(el)
+        # A div counts only text written directly in it (not inside its <p>s, which count themselves).
+        if el.tag in ("div", "span", "font"):  # its own text and what follows its <br>s and inline children
+            own = normalize_text((el.text or "") + "".join(c.tail or "" for c in el)).strip()
+        else:
+            own = _text(el)
         links = sum(len(_content(a)) for a in el.iter("a")) if el.tag not in ("div", "span", "font") else 0
         if len(own) < 8 or links > len(own) / 2:
             continue

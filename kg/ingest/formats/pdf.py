@@ -95,7 +95,7 @@ def read_pdf(raw: RawDocument) -> None:
         check_count(raw.path, "PDF pages", len(pages), limits.MAX_PDF_PAGES)
         page_lines: list[list[tuple[str, float, float, float]]] = []  # text, top, x0, x1
         page_tables: list[list[tuple[float, list[list[str]]]]] = []  # top, grid
-        chars = 0
+        chars = cid_chars = 0
         for page in pages:
             tables = page.find_tables()
             boxes = [t.bbox for t in tables]
@@ -108,9 +108,13 @@ def read_pdf(raw: RawDocument) -> None:
                     grids.append((t.bbox[1], grid))
             outside = page.filter(lambda o, b=boxes: o.get("object_type") != "char" or not _inside(o, b)) if boxes else page
             lines = _text_lines(outside)
+            cid_chars += sum(ln[0].count("(cid:") for ln in lines)
             chars += sum(len(ln[0]) for ln in lines) + sum(len(c) for _, g in grids for r in g for c in r)
             page_lines.append(lines)
             page_tables.append(grids)
+        if cid_chars > max(10, chars // 4):
+            raise InputError(f"{raw.path}: the PDF's text layer cannot be decoded (fonts without a Unicode map); "
+                             "it needs OCR first, expected a PDF with selectable text")
         if chars < 10:
             raise InputError(f"{raw.path}: the PDF has no text layer (a scanned image?); it needs OCR first, "
                              "expected a PDF with selectable text")

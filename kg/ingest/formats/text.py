@@ -31,11 +31,12 @@ def decode_text(data: bytes, path: Path, declared: str | None = None) -> str:
             raise InputError(f"{path}: starts with a UTF-16 mark but does not decode as UTF-16") from None
     if b"\x00" in data[:4096]:
         raise InputError(f"{path}: looks like a binary file; expected text (UTF-8 or GB18030)")
+    # UTF-8 first even when a page declares another charset: strict UTF-8 almost never accepts
+    # GBK bytes, while GB18030 accepts UTF-8 bytes as nonsense (and pages do mis-declare).
     encodings = ["utf-8-sig"]
     if declared:
         # GBK/GB2312 pages are decoded as GB18030, their superset; a wrong declaration falls through.
-        declared = "gb18030" if declared.lower() in ("gbk", "gb2312", "gb_2312-80", "x-gbk") else declared.lower()
-        encodings.insert(0, declared)
+        encodings.append("gb18030" if declared.lower() in ("gbk", "gb2312", "gb_2312-80", "x-gbk") else declared.lower())
     for encoding in dict.fromkeys(encodings):
         try:
             return _no_controls(data.decode(encoding), path)
