@@ -120,3 +120,20 @@ def test_different_bureaus_stay_apart():
 ])
 def test_functions_by_rule_at_every_level(name: str, function: str):
     assert classify_function(name) == function
+
+
+@pytest.mark.parametrize(("written", "canonical"), [
+    ("梅岭区卫生健康局", "区卫生健康局"), ("栖凤区人社局", "区人力资源社会保障局"), ("宁波市奉化区民政局", "区民政局"),
+    ("市中区教育体育局", "区教育体育局"),
+    # Not a bureau of the jurisdiction: kept whole.
+    ("济南中央商埠区发展促进中心", "济南中央商埠区发展促进中心"), ("市生态环境局市中分局", "市生态环境局市中分局"),
+])
+def test_place_name_before_the_level_is_dropped(written: str, canonical: str):
+    dep = resolve_department(written, "330213")
+    assert dep.id == f"330213:{canonical}"
+    assert dep.as_written == written
+
+
+def test_people_s_government_is_not_civil_affairs():
+    assert classify_function("城关镇人民政府") == "乡镇政府"
+    assert classify_function("各乡镇人民政府") == "乡镇政府"

@@ -127,10 +127,11 @@ def classify_function(name: str) -> str | None:
     local government named as a unit: 白岩街道 / 各街道办事处 are street offices, 凤鸣镇 / 各乡镇
     township governments, 相关社区 / 各村 village and community committees.
     """
-    for label, _en, keywords in _functions():
-        if any(k in name for k in keywords):
-            return label
     bare = re.sub(r"[（(][^（）()]*[）)]", "", name)
+    words = bare.replace("人民政府", "政府")  # 人民政府 is not 民政
+    for label, _en, keywords in _functions():
+        if any(k in words for k in keywords):
+            return label
     if re.search(r"街道(?:办事处|办|党工委)?$", bare):
         return "街道办"
     if re.search(r"(?:[镇乡]|乡镇|镇人民政府|乡人民政府|镇政府|乡政府|区镇)$", bare):
@@ -140,10 +141,30 @@ def classify_function(name: str) -> str | None:
     return None
 
 
+_PLACE_PREFIX_RE = re.compile(r"^(?:[\u4e00-\u9fff]{1,6}?(?:省|市|区|县)){0,2}[\u4e00-\u9fff]{1,6}?(区|县|市)"
+                              r"(?=[\u4e00-\u9fff]{2,})")
+_BUREAU_END_RE = re.compile(r"(?:局|委员会|委|办公室|办)$")
+
+
+def _curated(stem: str) -> bool:
+    return bool(_alias_index().get(stem) or _key_index().get(short_key(stem)))
+
+
+def _bureau(stem: str) -> bool:
+    # A curated department or a government bureau of a known function (民政局, 卫健委); not a
+    # centre or a company, whose names often start with a place of their own (济南中央商埠区发展促进中心).
+    return _curated(stem) or (bool(_BUREAU_END_RE.search(stem)) and classify_function(stem) is not None)
+
+
 def resolve_department(name: str, jurisdiction_code: str) -> ResolvedDepartment:
     """Map a department name as written to its canonical record in one jurisdiction."""
     written = normalize_name(name)
     prefix, stem = _split_prefix(written)
+    m = _PLACE_PREFIX_RE.match(written)
+    if m and not _curated(stem) and _bureau(written[m.end():]):
+        # 梅岭区卫生健康局 in 梅岭区's own list is its 区卫生健康局: the place name adds nothing
+        # inside one jurisdiction, the level (区/县/市) does.
+        prefix, stem = m.group(1), written[m.end():]
     hit = _alias_index().get(stem) or _alias_index().get(written)
     if not hit and (canonical_stem := _key_index().get(short_key(stem))):
         # No curated spelling, but the short form is a curated department's (区人力社保局).
@@ -155,7 +176,8 @@ def resolve_department(name: str, jurisdiction_code: str) -> ResolvedDepartment:
         canonical = base + canonical_stem
         aliases = tuple(base + f for f in forms if base + f != canonical)
     else:
-        canonical, aliases = written, ()
+        canonical = prefix + stem  # the name as written, less a place name before its level
+        aliases = (written,) if canonical != written else ()
     function = classify_function(canonical) or classify_function(written)
     return ResolvedDepartment(
         id=f"{jurisdiction_code}:{canonical}",
