@@ -100,3 +100,22 @@ def test_table_without_rules_becomes_tab_separated_lines(tmp_path: Path):
     assert raw.grids == []
     assert raw.lines == ["东湖区2024年民生实事项目", "序号\t项目内容\t责任单位", "1\t新建社区食堂3处\t区民政局",
                          "2\t新增养老床位200张\t区卫健局"]
+
+
+def test_merged_cells_repeated(tmp_path: Path):
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import SimpleDocTemplate, Table, TableStyle
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    data = [["序号", "项目", "牵头领导", "责任单位"], ["1", "项目一", "王莹", "区民政局"], ["2", "项目二", "", "区卫健局"],
+            ["一、其他", "", "", ""], ["3", "项目三", "张源", "区教育局"]]
+    table = Table(data)
+    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("FONT", (0, 0), (-1, -1), "STSong-Light"),
+                               ("SPAN", (2, 1), (2, 2)), ("SPAN", (0, 3), (3, 3))]))
+    f = tmp_path / "merged.pdf"
+    SimpleDocTemplate(str(f), pagesize=A4).build([table])
+    assert read_document(f).grids == [[["序号", "项目", "牵头领导", "责任单位"], ["1", "项目一", "王莹", "区民政局"],
+                                        ["2", "项目二", "王莹", "区卫健局"], ["一、其他"] * 4, ["3", "项目三", "张源", "区教育局"]]]

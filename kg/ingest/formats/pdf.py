@@ -78,6 +78,34 @@ def _text_lines(page) -> list[tuple[str, float, float, float]]:  # noqa: ANN001 
     return out
 
 
+def _table_grid(table) -> list[list[str]]:  # noqa: ANN001 - a pdfplumber Table
+    """Cells of a ruled table; a merged cell's text repeated over the grid cells it covers (as
+    the .docx and .html readers do), found from the cell boxes pdfplumber reports."""
+    texts = table.extract()
+    boxes = [row.cells for row in table.rows]
+    col_x: dict[int, float] = {}
+    for row in boxes:
+        for c, box in enumerate(row):
+            if box is not None and c not in col_x:
+                col_x[c] = (box[0] + box[2]) / 2
+    grid: list[list[str]] = []
+    for r, row in enumerate(texts):
+        grid.append([_join_cell(cell) if cell is not None else "" for cell in row])
+        row_y = (table.rows[r].bbox[1] + table.rows[r].bbox[3]) / 2
+        for c, cell in enumerate(row):
+            if cell is not None or boxes[r][c] is not None or c not in col_x:
+                continue
+            x = col_x[c]
+            # The covering cell is the nearest real cell above (a vertical merge) or to the left.
+            above = next(((rr, boxes[rr][c]) for rr in range(r - 1, -1, -1) if boxes[rr][c] is not None), None)
+            left = next(((cc, boxes[r][cc]) for cc in range(c - 1, -1, -1) if boxes[r][cc] is not None), None)
+            if above and above[1][1] <= row_y <= above[1][3]:
+                grid[r][c] = grid[above[0]][c]
+            elif left and left[1][0] <= x <= left[1][2]:
+                grid[r][c] = grid[r][left[0]]
+    return grid
+
+
 def _shape(line: str) -> str:
     return re.sub(r"\d+", "#", line.replace(" ", ""))
 
@@ -101,8 +129,7 @@ def read_pdf(raw: RawDocument) -> None:
             boxes = [t.bbox for t in tables]
             grids = []
             for t in tables:
-                grid = [[_join_cell(c) for c in row] for row in t.extract()]
-                grid = [r for r in grid if any(r)]
+                grid = [r for r in _table_grid(t) if any(r)]
                 budget.add(len(grid), sum(len(r) for r in grid))
                 if grid:
                     grids.append((t.bbox[1], grid))
