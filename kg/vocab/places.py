@@ -178,8 +178,9 @@ def find_jurisdiction_in(text: str) -> Jurisdiction | None:
 
     Raises InputError listing the candidates when the title's place is ambiguous.
     """
-    from kg.ingest.place import place_mentions
+    from kg.ingest.place import _simplified, place_mentions
 
+    text = _simplified(text)  # 雲川市灣東區 is matched as 云川市湾东区
     for chain in place_mentions(text):
         hit = resolve_place(chain, text)
         if isinstance(hit, list):
