@@ -81,3 +81,9 @@ def test_the_fourteen_layouts():
             assert (found.name, found.year) == (g["jurisdiction"], g["year"]), file
         else:
             assert found.jurisdiction is None and found.year is None, file
+
+
+def test_notice_titles_and_chinese_numeral_years():
+    found = identify_place_and_year(_raw(["关于印发奉化区二〇二四年民生实事项目的通知"]))
+    assert (found.code, found.year) == ("330213", 2024)
+    assert place_mentions("关于公布溪宁县2023年民生实事项目的通知") == ["溪宁县"]

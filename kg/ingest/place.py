@@ -26,7 +26,11 @@ _LOOSE_AFTER = (_STRONG_AFTER[:-1] + r"|委员会|民生|为民|重点|关于|�
                 + r"]{2,10}?(?:局|委|办公室|办公厅|中心)|[（(]|\s*$)")
 _CHAIN_RE = re.compile(rf"((?:{_UNIT}){{1,4}})(?={_LOOSE_AFTER})")
 _STRONG_CHAIN_RE = re.compile(rf"((?:{_UNIT}){{1,4}})(?={_STRONG_AFTER})")
-_NOISE_WORDS = re.compile(r"^(?:欢迎访问|欢迎来到|欢迎光临|来自|位于|记者从|记者|据|经|从)")
+# Words of a notice's title or a lede that run straight into the place (关于印发奉化区…的通知).
+_NOISE_WORDS = re.compile(r"^(?:欢迎访问|欢迎来到|欢迎光临|来自|位于|记者从|记者|据|经|从|关于|印发|转发|公布|下达|做好|"
+                          r"发布|开展|推进|实施|全面|今年|近日|日前)+")
+_CN_DIGITS = str.maketrans("〇零一二三四五六七八九", "00123456789")
+_CN_YEAR_RE = re.compile(r"([〇零一二][〇零一二三四五六七八九]{3})(?=\s*年)")
 # Words that often sit right before a place in running text (记者从陇泉县…, 经春申市…).
 _LEAD_NOISE = set("从在于据经由对为是和与及该我本今将了的到向把被给让称讯报日月年等即")
 # Ordinary words ending in a place suffix; a "unit" containing one is not a place (城乡建设局).
@@ -65,6 +69,11 @@ def _clean_unit(unit: str) -> str | None:
     if any(w in unit for w in _NOT_PLACE):
         return None
     return unit
+
+
+def _arabic_years(text: str) -> str:
+    """二〇二四年 (titles, signatures) -> 2024年."""
+    return _CN_YEAR_RE.sub(lambda y: y.group(1).translate(_CN_DIGITS), text)
 
 
 def _trim_lead(unit: str) -> str:
@@ -161,7 +170,7 @@ def identify_place_and_year(raw, lines: list[str] | None = None) -> PlaceAndYear
     ]
     context = _simplified("\n".join([*titles, *meta.values(), body]))
     def mentions(source: str, text: str) -> list[str]:
-        return place_mentions(_simplified(text), strict=source == "text")
+        return place_mentions(_arabic_years(_simplified(text)), strict=source == "text")
 
     all_chains = [c for source, texts in sources for t in texts for c in mentions(source, t)]
     for source, texts in sources:
@@ -193,7 +202,8 @@ def identify_place_and_year(raw, lines: list[str] | None = None) -> PlaceAndYear
     ]
     for source, texts, pattern in year_sources:
         for text in texts:
-            m = pattern.search(text)
+            # 二〇二四年 in a signature or title is 2024年.
+            m = pattern.search(_arabic_years(text))
             if m:
                 result.year = int(m.group(1))
                 result.evidence.append(f"year from {source}: {m.group(0)}")
