@@ -75,3 +75,39 @@ def test_xls_with_merged_cells(tmp_path: Path):
     assert grid[2] == ["1", "新建食堂3处", "张源", "区民政局"]
     assert grid[3] == ["2", "新增床位50张", "张源", "区民政局"]
     assert raw.kind == "table" and [r["officials"] for r in raw.rows] == ["张源", "张源"]
+
+
+def test_docx_automatic_numbering_is_in_the_text(tmp_path: Path):
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("东湖区2024年民生实事项目")
+    for text in ("新建食堂3处。", "5万人次受益。"):
+        d.add_paragraph(text, style="List Number")
+    f = tmp_path / "numbered.docx"
+    d.save(f)
+    assert read_document(f).lines == ["东湖区2024年民生实事项目", "1. 新建食堂3处。", "2. 5万人次受益。"]
+
+
+def test_chinese_numbering_formats():
+    from lxml import etree
+
+    from kg.ingest.formats.docx_numbering import Numbering
+
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    numbering = etree.fromstring(
+        f'<w:numbering xmlns:w="{w}"><w:abstractNum w:abstractNumId="0">'
+        '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/></w:lvl>'
+        '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="（%2）"/></w:lvl>'
+        '<w:lvl w:ilvl="2"><w:start w:val="1"/><w:numFmt w:val="decimalEnclosedCircle"/><w:lvlText w:val="%3"/></w:lvl>'
+        '</w:abstractNum><w:num w:numId="1"><w:abstractNumId w:val="0"/></w:num></w:numbering>')
+
+    def para(level: int):  # noqa: ANN202
+        return etree.fromstring(f'<w:p xmlns:w="{w}"><w:pPr><w:numPr><w:ilvl w:val="{level}"/><w:numId w:val="1"/>'
+                                '</w:numPr></w:pPr></w:p>')
+
+    n = Numbering(numbering)
+    levels = [0, 1, 1, 2, 2, 0, 1] + [0] * 9
+    labels = [n.label(para(level)) for level in levels]
+    assert labels[:7] == ["一、", "（一）", "（二）", "①", "②", "二、", "（一）"]
+    assert labels[-1] == "十一、"

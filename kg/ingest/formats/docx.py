@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from kg.errors import InputError
 from kg.ingest.formats import limits
+from kg.ingest.formats.docx_numbering import Numbering
 from kg.ingest.formats.limits import TableBudget, check_count, check_zip
 from kg.text import normalize_text
 
@@ -82,6 +83,10 @@ def read_docx(raw: RawDocument) -> None:
     except Exception as exc:  # python-docx raises zip/xml errors of several types
         raise InputError(f"{raw.path}: not a readable .docx document ({type(exc).__name__}); expected a Word 2007+ document") from None
     body = document.element.body
+    try:
+        numbering = Numbering(document.part.numbering_part.element, document.styles.element)
+    except (NotImplementedError, KeyError, AttributeError):  # a document without numbering.xml
+        numbering = Numbering(None)
     check_count(raw.path, "paragraphs", sum(1 for _ in body.iter(f"{_W}p")), limits.MAX_LINES)
     budget = TableBudget(raw.path)
     lines: list[str] = []
@@ -89,7 +94,12 @@ def read_docx(raw: RawDocument) -> None:
     while stack:  # iterative: content controls (w:sdt) may wrap paragraphs and tables
         el = stack.pop()
         if el.tag == f"{_W}p":
-            lines.extend(_para_text(el).split("\n"))
+            text = _para_text(el)
+            label = numbering.label(el)
+            # Word's automatic numbers are not in the text; a reader of the text needs them.
+            if label and label[-1] in ".)":
+                label += " "  # Word puts a tab there; "1." glued to "5万人" would read as 1.5
+            lines.extend(((label + text) if label and text.strip() else text).split("\n"))
         elif el.tag == f"{_W}tbl":
             rows = el.findall(f"{_W}tr")
             budget.add(len(rows), sum(len(r.findall(f"{_W}tc")) for r in rows))
