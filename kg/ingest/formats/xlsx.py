@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,10 @@ if TYPE_CHECKING:
 def _cell(value: object) -> str:
     if value is None:
         return ""
+    if isinstance(value, datetime.datetime):  # a 完成时限 typed as a date
+        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat(sep=" ")
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # 序号 1 stored as 1.0
     return normalize_text(str(value)).strip()
