@@ -13,6 +13,15 @@ if TYPE_CHECKING:
     from kg.ingest.read import RawDocument
 
 
+def _xls_cell(cell, datemode: int, xlrd) -> str:  # noqa: ANN001 - xlrd objects
+    if cell.ctype == xlrd.XL_CELL_DATE:  # dates are floats in .xls, flagged by the cell type
+        try:
+            return _cell(xlrd.xldate_as_datetime(cell.value, datemode))
+        except (ValueError, OverflowError):
+            return _cell(cell.value)
+    return _cell(cell.value)
+
+
 def read_xls(raw: RawDocument) -> None:
     import xlrd
 
@@ -27,7 +36,7 @@ def read_xls(raw: RawDocument) -> None:
             sheet = book.sheet_by_index(index)
             check_count(raw.path, "table rows", sheet.nrows, limits.MAX_ROWS)
             check_count(raw.path, "table cells", sheet.nrows * sheet.ncols, limits.MAX_CELLS)
-            grid = [[_cell(sheet.cell_value(r, c)) for c in range(sheet.ncols)] for r in range(sheet.nrows)]
+            grid = [[_xls_cell(sheet.cell(r, c), book.datemode, xlrd) for c in range(sheet.ncols)] for r in range(sheet.nrows)]
             for r0, r1, c0, c1 in sheet.merged_cells:
                 top = grid[r0][c0]
                 for r in range(r0, r1):
