@@ -87,3 +87,8 @@ def test_notice_titles_and_chinese_numeral_years():
     found = identify_place_and_year(_raw(["关于印发奉化区二〇二四年民生实事项目的通知"]))
     assert (found.code, found.year) == ("330213", 2024)
     assert place_mentions("关于公布溪宁县2023年民生实事项目的通知") == ["溪宁县"]
+
+
+def test_links_to_other_articles_are_not_the_title():
+    found = identify_place_and_year(_raw(["上一篇：梅岭区2021年民生实事项目完成情况通报", "梅岭区2022年民生实事项目责任分工表"]))
+    assert found.year == 2022

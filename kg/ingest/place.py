@@ -44,6 +44,7 @@ _YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
 _DATE_RE = re.compile(r"((?:19|20)\d{2})\s*(?:[-/.年])\s*\d{1,2}")
 _LIST_WORDS = ("民生", "实事", "實事", "为民办", "惠民", "实施方案", "项目")
 _MAX_TITLE_LEN = 80
+_NOT_TITLE_RE = re.compile(r"^[【\[]?(?:上一篇|下一篇|上一条|下一条|相关|推荐|热点|延伸阅读|附件|当前位置|您的位置|首页)")
 
 
 @dataclass
@@ -110,6 +111,8 @@ def _title_candidates(raw_titles: list[str], lines: list[str]) -> list[str]:
     titles = [t.strip() for t in raw_titles if t.strip()]
     for line in lines[:40]:
         s = line.strip()
+        if _NOT_TITLE_RE.match(s):  # links to other articles name other years
+            continue
         # A title is one short line without sentence punctuation: not a lede that mentions a list.
         if s and len(s) <= _MAX_TITLE_LEN and any(w in s for w in _LIST_WORDS) and "|" not in s \
                 and not re.search(r"[。！？!?；;]$", s) and s.count("，") + s.count(",") <= 1 and not re.match(r"^[（(]?[一二三四五六七八九十\d]+[、.．)）]", s):
