@@ -78,3 +78,19 @@ def test_mis_declared_charset_and_br_paragraphs(tmp_path: Path):
                    "<div class='x'>" + "<br>".join(lines) + "</div></body></html>").encode("utf-8"))
     raw = read_document(f)
     assert [ln for ln in raw.lines if ln] == lines
+
+
+def test_mht_web_archive(tmp_path: Path):
+    import quopri
+
+    html = PAGE.replace('charset=gb2312', 'charset=utf-8').encode("utf-8")
+    f = tmp_path / "page.mht"
+    f.write_bytes(b"From: <Saved by Windows Internet Explorer>\r\nSubject: page\r\nMIME-Version: 1.0\r\n"
+                  b'Content-Type: multipart/related; boundary="B"; type="text/html"\r\n\r\n--B\r\n'
+                  b'Content-Type: text/html; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n'
+                  + quopri.encodestring(html) + b"\r\n--B\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                  b"iVBORw0KGgo=\r\n--B--\r\n")
+    raw = read_document(f)
+    assert raw.meta["发布机构"] == "东湖区人民政府办公室"
+    assert len(raw.grids) == 1 and raw.grids[0][1][0] == "1"
+    assert any("经区人大常委会审议" in ln for ln in raw.lines)

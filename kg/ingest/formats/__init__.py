@@ -35,5 +35,6 @@ READERS: dict[str, tuple[str, str]] = {
     ".csv": ("csvfile", "read_csv"), ".tsv": ("csvfile", "read_csv"),
     ".xlsx": ("xlsx", "read_xlsx"), ".xlsm": ("xlsx", "read_xlsx"), ".xls": ("xls", "read_xls"),
     ".docx": ("docx", "read_docx"), ".html": ("html", "read_html"), ".htm": ("html", "read_html"),
-    ".shtml": ("html", "read_html"), ".pdf": ("pdf", "read_pdf"),
+    ".shtml": ("html", "read_html"), ".mht": ("mhtml", "read_mhtml"), ".mhtml": ("mhtml", "read_mhtml"),
+    ".pdf": ("pdf", "read_pdf"),
 }

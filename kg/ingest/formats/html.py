@@ -231,10 +231,14 @@ def _lines_of(article, raw: RawDocument, budget: TableBudget) -> list[str]:  # n
 
 
 def read_html(raw: RawDocument) -> None:
+    m = _CHARSET_RE.search(raw.data[:4096])
+    read_html_text(raw, decode_text(raw.data, raw.path, m.group(1).decode("ascii", "ignore") if m else None))
+
+
+def read_html_text(raw: RawDocument, text: str) -> None:
+    """Read an HTML page already decoded to text (a saved page, or the HTML part of an .mht)."""
     from lxml import etree
 
-    m = _CHARSET_RE.search(raw.data[:4096])
-    text = decode_text(raw.data, raw.path, m.group(1).decode("ascii", "ignore") if m else None)
     # lxml refuses a str that still carries an XML encoding declaration (XHTML pages).
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
     error = "no elements"
