@@ -1,0 +1,80 @@
+"""Place the cells of a short or over-long table row into the header's columns.
+
+Text-saved tables drop empty cells, write merged cells only in a group's first row, split
+one cell over several lines and put a sub-row (no 序号) after the row it belongs to. Each
+of these is a path through the columns: skip a column, stay in a column, or wrap back to
+the item's wording for a sub-row. A Viterbi pass picks the path whose cells best fit
+their columns (kg.ingest.cells.role_score), so one rule serves every such layout.
+"""
+
+from __future__ import annotations
+
+from kg.ingest.cells import role_score
+
+# Penalties tuned on the layouts fixtures (D02, D05, D06, D07, D10): a skip is common and
+# cheap, a wrap (sub-row) is rarer than a misfit cell costs, staying in a column is normal
+# for unit and name lists printed one per line.
+_SKIP = 0.5
+_WRAP = 3.5
+_STAY = {"lead": 0.2, "supporting": 0.2, "departments": 0.2, "officials": 0.3}
+_STAY_OTHER = 1.5
+_MISFIT = -1.0
+_NEG = float("-inf")
+
+
+def align_row(cells: list[str], roles: list[str | None], *, multiline: bool) -> list[dict[int, str]]:
+    """Sub-rows of one row as {column index: text}; the first sub-row is the row itself.
+
+    multiline: consecutive cells may belong to one column (one cell per line layouts).
+    """
+    cells = [c for c in cells if c.strip()]
+    k = len(roles)
+    if not cells or not k:
+        return []
+    emit = [[role_score(c, r) for r in roles] for c in cells]
+    score = [[_NEG] * k for _ in cells]
+    back: list[list[int]] = [[-1] * k for _ in cells]
+    for j in range(k):
+        score[0][j] = emit[0][j] - _SKIP * j
+    wrap_ok = [r in ("text", "title") for r in roles]
+    for i in range(1, len(cells)):
+        for j in range(k):
+            best, arg = _NEG, -1
+            for p in range(k):
+                prev = score[i - 1][p]
+                if prev == _NEG:
+                    continue
+                if j > p:
+                    s = prev - _SKIP * (j - p - 1)
+                elif j == p:
+                    if not multiline:
+                        continue
+                    s = prev - _STAY.get(roles[j] or "", _STAY_OTHER)
+                elif wrap_ok[j]:
+                    s = prev - _WRAP
+                else:
+                    continue
+                if s > best:
+                    best, arg = s, p
+            if arg >= 0:
+                score[i][j] = best + emit[i][j]
+                back[i][j] = arg
+    j = max(range(k), key=lambda c: score[-1][c])
+    # A row with one cell per column, none a misfit, is read as written (D10's 负责科室
+    # holds unit-like names that would otherwise join the 牵头单位 above them).
+    if len(cells) == k and all(emit[i][i] > _MISFIT for i in range(k)):
+        return [{i: c.strip() for i, c in enumerate(cells)}]
+    path = [j]
+    for i in range(len(cells) - 1, 0, -1):
+        j = back[i][j]
+        path.append(j)
+    path.reverse()
+    subrows: list[dict[int, str]] = [{}]
+    prev = -1
+    for cell, col in zip(cells, path, strict=True):
+        if col < prev:
+            subrows.append({})
+        row = subrows[-1]
+        row[col] = row[col] + "\n" + cell.strip() if col in row else cell.strip()
+        prev = col
+    return subrows

@@ -1,0 +1,295 @@
+"""Items out of a table grid: header, merged cells, sub-rows, categories, fields.
+
+The same function reads real tables (docx/xlsx/html/pdf grids) and tables recovered from
+text (kg.ingest.tables). A grid is a list of rows of cell text; rows may be shorter than
+the header (dropped or merged cells) or split over lines, and kg.ingest.align places
+their cells by what they look like.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from kg.ingest.align import align_row
+from kg.ingest.cells import header_role, seq_value
+from kg.ingest.fields import parse_departments, parse_officials
+from kg.text import CN_NUMERAL_CHARS, collapse_spaces, normalize_name
+
+if TYPE_CHECKING:
+    from kg.ingest.parse import ParsedItem
+
+_HEADER_SCAN = 15
+_CN_HEADING_RE = re.compile(r"^[一二三四五六七八九十]{1,3}\s*[、.．]\s*(.+)$")
+_COUNT_SUFFIX_RE = re.compile(r"\s*[（(]\s*[\d" + CN_NUMERAL_CHARS + r"]+\s*(?:项|件|个)\s*[）)]\s*$")
+_CARRY_ROLES = ("category", "officials", "lead", "supporting", "departments", "deadline")
+_UNIT_ROLES = ("lead", "supporting", "departments")
+_LEAD_PHRASE_RE = re.compile(r"^(.+?)(?:牵头|负责)[，,；;、\s]*(.*?)(?:配合|协助|参与|协同)?[。；;]?$")
+
+
+@dataclass
+class GridItems:
+    """Items read from one grid, the lines above its header, and the layout recognised."""
+
+    items: list[ParsedItem]
+    title_lines: list[str] = field(default_factory=list)
+    layout: str = "table"
+
+
+def _clean(cell: str | None) -> str:
+    return (cell or "").replace("\r", "").strip()
+
+
+def find_header(grid: list[list[str]]) -> tuple[int, list[str | None]] | None:
+    """(row index, column roles) of the row naming most roles, one of them the item's wording."""
+    best: tuple[int, int, list[str | None]] | None = None
+    for i, row in enumerate(grid[:_HEADER_SCAN]):
+        roles = [header_role(c) if len(_clean(c)) <= 24 else None for c in row]
+        named = {r for r in roles if r}
+        # An item table names its 序号 or its units or leaders; a metadata table
+        # (索引号/主题分类/发布机构) names neither.
+        if not named & {"text", "title"} or not named & {"seq", "officials", "lead", "supporting", "departments"}:
+            continue
+        if seq_value(_clean(row[0]) if row else "") is not None:
+            continue
+        if best is None or len(named) > best[0]:
+            best = (len(named), i, roles)
+    return (best[1], best[2]) if best else None
+
+
+def _merge_subheader(header: list[str], roles: list[str | None], sub: list[str]) -> tuple[list[str], list[str | None]]:
+    """Fold a second header row into the first ("2024年进展情况" over "截至9月底进展 | 四季度计划")."""
+    filled = [i for i, c in enumerate(sub) if c]
+    hdr_filled = [i for i, c in enumerate(header) if c]
+    if filled == list(range(len(filled))) and len(filled) < len(hdr_filled):
+        # Written compressed (text export): the sub-cells split one parent header cell,
+        # the one sharing words with them, else the last.
+        parent = hdr_filled[-1]
+        for i in hdr_filled:
+            if any(_shares(header[i], s) for s in sub if s):
+                parent = i
+        subs = [sub[i] for i in filled]
+        header = header[:parent] + subs + header[parent + 1:]
+        roles = roles[:parent] + [header_role(s) or roles[parent] for s in subs] + roles[parent + 1:]
+        return header, roles
+    # Positional (real tables): a sub-cell refines the column above it.
+    out_h, out_r = list(header), list(roles)
+    for i, s in enumerate(sub):
+        if s and i < len(out_h):
+            parent_role = out_r[i] or (out_r[i - 1] if i and not header[i] else None)
+            out_h[i] = s
+            out_r[i] = header_role(s) or parent_role
+    return out_h, out_r
+
+
+def _shares(a: str, b: str) -> bool:
+    a, b = normalize_name(a), normalize_name(b)
+    return any(a[i:i + 2] in b for i in range(len(a) - 1) if not a[i:i + 2].isdigit())
+
+
+def _is_subheader(row: list[str], header: list[str]) -> bool:
+    cells = [c for c in row if c]
+    if not cells or seq_value(cells[0]) is not None:
+        return False
+    return len(cells) < len([c for c in header if c]) and all(len(normalize_name(c)) <= 12 for c in cells) and \
+        not any(re.search(r"[，。；]", c) for c in cells)
+
+
+def _is_repeated_header(row: list[str], header: list[str]) -> bool:
+    names = {normalize_name(h) for h in header if h}
+    hits = sum(1 for c in row if c and normalize_name(c) in names)
+    return hits >= 2
+
+
+def _category_of(row: list[str], has_seq_cell: bool) -> str | None:
+    filled = [c for c in row if c]
+    values = set(filled)
+    if len(values) != 1 or has_seq_cell:
+        return None
+    lone = next(iter(values))
+    m = _CN_HEADING_RE.match(lone)
+    if m or _COUNT_SUFFIX_RE.search(lone) or len(filled) > 1 or (len(lone) <= 10 and not re.search(r"[\d。，]", lone)):
+        return _COUNT_SUFFIX_RE.sub("", m.group(1) if m else lone).strip().rstrip("：:")
+    return None
+
+
+def unit_pairs(cell: str, role: str) -> list[tuple[str, str]]:
+    """(name, role) pairs of a unit cell; "X牵头，Y配合" sets roles inside the cell."""
+    text = cell.strip()
+    m = _LEAD_PHRASE_RE.match(normalize_name(text).replace("\n", ""))
+    if m and ("牵头" in text or "负责" in text) and m.group(1):
+        pairs = _split_units(m.group(1), "lead")
+        if m.group(2):
+            pairs += _split_units(m.group(2), "supporting")
+        return pairs
+    return _split_units(text, role)
+
+
+def _split_units(text: str, role: str) -> list[tuple[str, str]]:
+    # Units printed with spaces between them ("财政局 发改委 各区镇") are one name each;
+    # a padded single name ("区 民政局") is not split because its parts are not units.
+    from kg.ingest.cells import looks_like_unit
+
+    pieces = [text]
+    tokens = text.split()
+    if len(tokens) > 1 and all(looks_like_unit(t) for t in tokens):
+        pieces = tokens
+    pairs: list[tuple[str, str]] = []
+    for piece in pieces:
+        for name, r in parse_departments(piece, role):
+            if name and name not in {n for n, _ in pairs}:
+                pairs.append((name, r))
+    return pairs
+
+
+def _row_cells(subrow: dict[int, str], roles: list[str | None]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for col in sorted(subrow):
+        out.setdefault(roles[col] or "", []).append(subrow[col])
+    return out
+
+
+def items_from_grid(grid: list[list[str]], layout: str = "table", *, multiline: bool = False) -> GridItems | None:
+    """Items of a table grid, or None when the grid is not a list of items."""
+    grid = [[_clean(c) for c in row] for row in grid]
+    found = find_header(grid)
+    if found is None:
+        return None
+    h, roles = found
+    header = grid[h]
+    title_lines = list(dict.fromkeys(c for row in grid[:h] for c in row if c))
+    body = grid[h + 1:]
+    if body and _is_subheader(body[0], header):
+        header, roles = _merge_subheader(header, roles, body[0])
+        body = body[1:]
+    roles = _settle_roles(roles)
+    k = len(roles)
+    aligned: list[list[dict[int, str]]] = []
+    categories: list[str | None] = []
+    for row in body:
+        while row and not row[-1]:
+            row = row[:-1]
+        if not any(row) or _is_repeated_header(row, header):
+            continue
+        seq_col = roles.index("seq") if "seq" in roles else None
+        has_seq = seq_col is not None and seq_col < len(row) and seq_value(row[seq_col]) is not None
+        cat = _category_of(row, has_seq)
+        if cat is not None:
+            aligned.append([])
+            categories.append(cat)
+            continue
+        if len(row) == k and not multiline:
+            subrows = [{i: c for i, c in enumerate(row) if c}]
+        else:
+            subrows = align_row(row, roles, multiline=multiline)
+        aligned.append(subrows)
+        categories.append(None)
+    items = _build_items(aligned, categories, roles)
+    if not items:
+        return None
+    return GridItems(items=items, title_lines=title_lines, layout=layout)
+
+
+def _settle_roles(roles: list[str | None]) -> list[str | None]:
+    roles = list(roles)
+    # 责任单位 beside 协同/配合单位 is the lead column (D05's 责任单位 versus 协同单位).
+    if "supporting" in roles and "lead" not in roles:
+        roles = ["lead" if r == "departments" else r for r in roles]
+    return roles
+
+
+def _explicit_columns(aligned: list[list[dict[int, str]]], k: int) -> set[int]:
+    """Columns whose table writes a value in every row it applies to.
+
+    A table that repeats a value in consecutive rows of a column writes every cell, so a
+    missing cell there is empty (D05's dropped 分管领导); elsewhere a missing cell is a
+    merged cell's continuation and takes the value above (D10's 牵头单位, html rowspans).
+    """
+    explicit = set()
+    firsts = [rows[0] for rows in aligned if rows]
+    for col in range(k):
+        for a, b in zip(firsts, firsts[1:], strict=False):
+            if col in a and col in b and a[col] == b[col]:
+                explicit.add(col)
+                break
+    return explicit
+
+
+def _build_items(aligned: list[list[dict[int, str]]], categories: list[str | None],
+                 roles: list[str | None]) -> list[ParsedItem]:
+    # Imported here: kg.ingest.parse imports this module (ParsedItem lives there).
+    from kg.ingest.parse import ParsedItem, make_title
+
+    k = len(roles)
+    explicit = _explicit_columns(aligned, k)
+    carry: dict[int, str] = {}
+    items: list[ParsedItem] = []
+    category: str | None = None
+    has_seq_col = "seq" in roles
+    for subrows, cat in zip(aligned, categories, strict=True):
+        if cat is not None:
+            category, carry = cat, {}
+            continue
+        for n, sub in enumerate(subrows):
+            sub = dict(sub)
+            cells = _row_cells(sub, roles)
+            seq = next((seq_value(c) for c in cells.get("seq", []) if seq_value(c) is not None), None)
+            heading = [c for c in cells.get("title", []) + cells.get("category", []) if _CN_HEADING_RE.match(c)]
+            for c in heading:
+                category = _COUNT_SUFFIX_RE.sub("", _CN_HEADING_RE.match(c).group(1)).strip()  # type: ignore[union-attr]
+            starts_item = n == 0 and (seq is not None or not has_seq_col or not items)
+            if starts_item:
+                for col in range(k):
+                    if roles[col] in _CARRY_ROLES:
+                        if col in sub:
+                            carry[col] = sub[col]
+                        elif col not in explicit and col in carry:
+                            sub[col] = carry[col]
+                cells = _row_cells(sub, roles)
+            texts = [c for c in cells.get("title", []) + cells.get("text", []) if c not in heading]
+            if starts_item:
+                if not texts:
+                    continue
+                item = ParsedItem(seq=seq if seq is not None else len(items) + 1, text="", category=category)
+                items.append(item)
+                titles = [c for c in cells.get("title", []) if c not in heading]
+                item.title = collapse_spaces(titles[0]) if titles and cells.get("text") else ""
+                cat_cells = [c for c in cells.get("category", []) if c not in heading]
+                if cat_cells:
+                    item.category = collapse_spaces(cat_cells[0])
+            elif items:
+                item = items[-1]
+            else:
+                continue
+            _add_fields(item, texts, cells)
+    for item in items:
+        item.text = collapse_spaces(item.text)
+        item.title = item.title or make_title(item.text)
+        leads = [d for d in item.departments if d in item.lead_departments]
+        item.departments = leads + [d for d in item.departments if d not in leads]
+    return items
+
+
+def _add_fields(item: ParsedItem, texts: list[str], cells: dict[str, list[str]]) -> None:
+    body = "；".join(collapse_spaces(t.replace("\n", "")) for t in texts if t)
+    if body:
+        item.text = f"{item.text}；{body}" if item.text else body
+    for cell in cells.get("officials", []):
+        item.officials.extend(n for n in parse_officials(cell) if n not in item.officials)
+    pairs: list[tuple[str, str]] = []
+    for role in _UNIT_ROLES:
+        for cell in cells.get(role, []):
+            pairs += unit_pairs(cell, {"departments": "responsible"}.get(role, role))
+    for name, role in sorted(pairs, key=lambda p: p[1] != "lead"):
+        if role == "lead" and name not in item.lead_departments:
+            item.lead_departments.append(name)
+        if role == "supporting" and name not in item.supporting_departments:
+            item.supporting_departments.append(name)
+        if name not in item.departments:
+            item.departments.append(name)
+    for role, attr in (("progress", "progress"), ("deadline", "deadline")):
+        vals = [collapse_spaces(v) for v in cells.get(role, []) if v]
+        if vals:
+            old = getattr(item, attr)
+            setattr(item, attr, "；".join([old, *vals]) if old else "；".join(vals))

@@ -1,0 +1,221 @@
+"""Find tables saved as text among a document's lines and turn them into cell grids.
+
+Kinds recognised (each a way a real table survives being saved as text):
+- pipe: `序号 | 实事项目 | … |` rows, ragged trailing pipes, `---` separator rows;
+- tab: spreadsheet exports, cells separated by tabs, quoted cells holding line breaks;
+- cells: one cell per line, with or without blank lines between cells, `cell |` per line,
+  or tab-led cell lines whose continuation lines have no tab; rows start at a 序号 cell;
+- runon: a table flattened to one stream of text (kg.ingest.runon).
+Grids go to kg.ingest.rows.items_from_grid, which learns the columns from the header.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from kg.ingest.cells import header_role, seq_value
+from kg.text import normalize_name
+
+if TYPE_CHECKING:
+    from kg.ingest.parse import ParsedItem
+    from kg.ingest.read import RawDocument
+
+_SEPARATOR_RE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$|^[\s|:-]+$")
+_CELL_PIPE_RE = re.compile(r"^([^|]+?)\s*\|\s*$")
+_INNER_TAB_RE = re.compile(r"\S[ ]*\t")  # a tab after a cell, not one leading a line
+# Lines that close a page's article: sharing, printing, navigation, footers.
+_END_RE = re.compile(r"^\s*[【\[]?\s*(分享到|打印本页|关闭窗口|扫一扫|上一篇|下一篇|责任编辑|相关链接|主办单位|网站标识码)")
+_MAX_HEADER_CELL = 24
+_MAX_SEQ_STEP = 30
+
+
+@dataclass
+class TextTable:
+    """A table found in lines[start:end]; grid rows are lists of cell text, header included."""
+
+    start: int
+    end: int
+    grid: list[list[str]]
+    kind: str  # pipe | tab | cells | runon
+    multiline: bool = False  # a row's cells may span lines (cells, runon): align, don't index
+
+    @property
+    def layout(self) -> str:
+        # One cell per line is the seed's layout, stored as "table-text" since schema 1.
+        return "table-text" if self.kind == "cells" else f"table-{self.kind}"
+
+
+def document_tables(raw: RawDocument) -> tuple[str | None, str, list[ParsedItem]] | None:
+    """(title, layout, items) of every item table in a document (real grids, then text), or None."""
+    from kg.ingest.rows import items_from_grid
+
+    texts = find_text_tables(raw.lines)
+    found = [(g, "table", False) for g in raw.grids] + [(t.grid, t.layout, t.multiline) for t in texts]
+    results = [r for g, layout, ml in found if (r := items_from_grid(g, layout, multiline=ml))]
+    items = [it for r in results for it in r.items]
+    if not items:
+        return None
+    above = [ln.strip() for ln in raw.lines[: texts[0].start if texts else 0] if ln.strip()]
+    titles = [t for r in results for t in r.title_lines] + above + raw.title_lines
+    title = next((t for t in titles if "民生" in t or "实事" in t), None)
+    return title, results[0].layout, items
+
+
+def _pipe_cells(line: str) -> list[str]:
+    parts = [p.strip() for p in line.strip().split("|")]
+    if parts and parts[0] == "" and line.strip().startswith("|"):
+        parts = parts[1:]
+    while parts and parts[-1] == "":
+        parts.pop()
+    return parts
+
+
+def _is_pipe_row(line: str) -> bool:
+    return line.count("|") >= 1 and len(_pipe_cells(line)) >= 2 or bool(_SEPARATOR_RE.match(line) and "|" in line)
+
+
+def find_text_tables(lines: list[str]) -> list[TextTable]:
+    """Every text-saved table in the lines, in document order, not overlapping."""
+    from kg.ingest.runon import find_runon_tables
+
+    tables = find_runon_tables(lines)
+    used = [False] * len(lines)
+    for t in tables:
+        for i in range(t.start, t.end):
+            used[i] = True
+    tables += _pipe_tables(lines, used)
+    tables += _tab_tables(lines, used)
+    tables += _cell_tables(lines, used)
+    return sorted(tables, key=lambda t: t.start)
+
+
+def _mark(used: list[bool], start: int, end: int) -> None:
+    for i in range(start, end):
+        used[i] = True
+
+
+def _pipe_tables(lines: list[str], used: list[bool]) -> list[TextTable]:
+    out: list[TextTable] = []
+    i = 0
+    while i < len(lines):
+        if used[i] or not _is_pipe_row(lines[i]):
+            i += 1
+            continue
+        j = i
+        rows: list[list[str]] = []
+        while j < len(lines) and not used[j] and _is_pipe_row(lines[j]):
+            if not _SEPARATOR_RE.match(lines[j]):
+                rows.append(_pipe_cells(lines[j]))
+            j += 1
+        if len(rows) >= 2:
+            out.append(TextTable(i, j, rows, "pipe"))
+            _mark(used, i, j)
+        i = j
+    return out
+
+
+def _tab_tables(lines: list[str], used: list[bool]) -> list[TextTable]:
+    out: list[TextTable] = []
+    i = 0
+    while i < len(lines):
+        if used[i] or not _INNER_TAB_RE.search(lines[i].strip("\n")) or not lines[i].strip():
+            i += 1
+            continue
+        j, quotes = i, 0
+        while j < len(lines) and not used[j] and (quotes % 2 or _INNER_TAB_RE.search(lines[j])):
+            quotes += lines[j].count('"')
+            j += 1
+        block = "\n".join(lines[i:j])
+        rows = [[c.strip() for c in r] for r in csv.reader(io.StringIO(block), delimiter="\t")]
+        if len(rows) >= 2:
+            out.append(TextTable(i, j, rows, "tab"))
+            _mark(used, i, j)
+        i = max(j, i + 1)
+    return out
+
+
+def _cell_line(line: str) -> str:
+    m = _CELL_PIPE_RE.match(line)
+    return (m.group(1) if m else line).strip()
+
+
+def _cell_tables(lines: list[str], used: list[bool]) -> list[TextTable]:
+    out: list[TextTable] = []
+    i = 0
+    while i < len(lines):
+        found = None if used[i] else _cell_header(lines, used, i)
+        if found is None:
+            i += 1
+            continue
+        header, first = found
+        tab_led = lines[first].lstrip(" ").startswith("\t")
+        cells: list[str] = []
+        j = first
+        while j < len(lines) and not used[j] and not _END_RE.match(lines[j]):
+            line = lines[j]
+            if not line.strip():
+                j += 1
+                continue
+            if tab_led and not line.lstrip(" ").startswith("\t") and cells:
+                cells[-1] += "\n" + line.strip()  # a cell continuing on the next line
+            else:
+                cells.append(_cell_line(line))
+            j += 1
+        rows = _rows_at_seq(cells, header)
+        if rows:
+            out.append(TextTable(i, j, [header, *rows], "cells", multiline=True))
+            _mark(used, i, j)
+        i = max(j, i + 1)
+    return out
+
+
+def _cell_header(lines: list[str], used: list[bool], i: int) -> tuple[list[str], int] | None:
+    """Header cells written one per line from line i, and the index of the first data line."""
+    first = _cell_line(lines[i])
+    if not first or header_role(first) is None or len(normalize_name(first)) > _MAX_HEADER_CELL:
+        return None
+    header: list[str] = []
+    j = i
+    while j < len(lines) and not used[j]:
+        cell = _cell_line(lines[j])
+        if not cell:
+            j += 1
+            continue
+        if seq_value(cell) is not None or len(normalize_name(cell)) > _MAX_HEADER_CELL or "|" in cell:
+            break
+        if _INNER_TAB_RE.search(lines[j].strip()):
+            return None
+        header.append(cell)
+        j += 1
+    roles = {header_role(h) for h in header} - {None}
+    if len(header) < 3 or len(roles) < 2 or not roles & {"text", "title"} or j >= len(lines):
+        return None
+    if seq_value(_cell_line(lines[j])) is None:
+        return None
+    return header, j
+
+
+def _rows_at_seq(cells: list[str], header: list[str]) -> list[list[str]]:
+    """Cut a stream of cells into rows at each 序号 cell (numbers rise, gaps allowed)."""
+    names = [normalize_name(h) for h in header]
+    rows: list[list[str]] = []
+    last = 0
+    k = 0
+    while k < len(cells):
+        cell = cells[k]
+        # a repeated header (page break) is dropped whole
+        if normalize_name(cell) == names[0] and [normalize_name(c) for c in cells[k:k + 2]] == names[:2]:
+            k += len(names)
+            continue
+        n = seq_value(cell)
+        if n is not None and last < n <= last + _MAX_SEQ_STEP and (not rows or len(rows[-1]) > 1):
+            rows.append([cell])
+            last = n
+        elif rows:
+            rows[-1].append(cell)
+        k += 1
+    return rows
