@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from kg.ingest.parse import ParsedItem
 
 _HEADER_SCAN = 15
+_EXPLICIT_RUN = 3
 _CN_HEADING_RE = re.compile(r"^[一二三四五六七八九十]{1,3}\s*[、.．]\s*(.+)$")
 _COUNT_SUFFIX_RE = re.compile(r"\s*[（(]\s*[\d" + CN_NUMERAL_CHARS + r"]+\s*(?:项|件|个)\s*[）)]\s*$")
 _CARRY_ROLES = ("category", "officials", "lead", "supporting", "departments", "deadline")
@@ -179,7 +180,9 @@ def items_from_grid(grid: list[list[str]], layout: str = "table", *, multiline: 
             aligned.append([])
             categories.append(cat)
             continue
-        if len(row) == k and not multiline:
+        # A row that writes its empty cells (or fills every column) keeps its positions;
+        # a short row without gaps lost cells and is aligned by what its cells look like.
+        if not multiline and (len(row) == k or (len(row) < k and "" in row)):
             subrows = [{i: c for i, c in enumerate(row) if c}]
         else:
             subrows = align_row(row, roles, multiline=multiline)
@@ -200,20 +203,22 @@ def _settle_roles(roles: list[str | None]) -> list[str | None]:
 
 
 def _explicit_columns(aligned: list[list[dict[int, str]]], k: int) -> set[int]:
-    """Columns whose table writes a value in every row it applies to.
+    """Columns in which a missing cell means empty rather than "same as the merged cell above".
 
-    A table that repeats a value in consecutive rows of a column writes every cell, so a
-    missing cell there is empty (D05's dropped 分管领导); elsewhere a missing cell is a
-    merged cell's continuation and takes the value above (D10's 牵头单位, html rowspans).
+    A table that writes one value in three consecutive rows of a column writes every
+    cell (a table with merged cells would have merged those three), so its missing cells
+    are empty (D05's dropped 分管领导). Otherwise a missing cell continues a merged
+    cell (D10's 牵头单位, html rowspans). Runs of two happen in merged tables too
+    (two groups led by one unit), so they decide nothing.
     """
-    explicit = set()
     firsts = [rows[0] for rows in aligned if rows]
     for col in range(k):
+        run = 1
         for a, b in zip(firsts, firsts[1:], strict=False):
-            if col in a and col in b and a[col] == b[col]:
-                explicit.add(col)
-                break
-    return explicit
+            run = run + 1 if col in a and col in b and a[col] == b[col] else 1
+            if run >= _EXPLICIT_RUN:
+                return set(range(k))
+    return set()
 
 
 def _build_items(aligned: list[list[dict[int, str]]], categories: list[str | None],
