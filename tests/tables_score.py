@@ -15,6 +15,7 @@ from pathlib import Path
 from kg.ingest.read import read_document
 from kg.ingest.rows import items_from_grid
 from kg.ingest.tables import find_text_tables
+from kg.ingest.targets import extract_targets
 from kg.text import normalize_name
 from kg.vocab.departments import resolve_department
 
@@ -43,7 +44,7 @@ def _f1(got: list[str], want: list[str], same=lambda a, b: normalize_name(a) == 
 
 
 def score(gold: dict, docs: dict[str, Path]) -> None:
-    tot = {"items": [0, 0], "dept": [0, 0, 0], "off": [0, 0, 0], "lead": [0, 0, 0]}
+    tot = {"items": [0, 0], "dept": [0, 0, 0], "off": [0, 0, 0], "lead": [0, 0, 0], "tgt": [0, 0]}
     for name, g in gold.items():
         path = docs.get(name)
         if path is None:
@@ -56,7 +57,7 @@ def score(gold: dict, docs: dict[str, Path]) -> None:
         if kind == "no table":
             print(f"{name:40s} no table")
             continue
-        row = {"items": [0, len(g["items"])], "dept": [0, 0, 0], "off": [0, 0, 0], "lead": [0, 0, 0]}
+        row = {"items": [0, len(g["items"])], "dept": [0, 0, 0], "off": [0, 0, 0], "lead": [0, 0, 0], "tgt": [0, 0]}
         misses = []
         for gi in g["items"]:
             match = [it for it in items if gi["title"] in it.text or gi["title"] in (it.original_text or "")]
@@ -67,6 +68,16 @@ def score(gold: dict, docs: dict[str, Path]) -> None:
                 continue
             it = match[0]
             row["items"][0] += 1
+            found = [(round(t.value, 3), t.unit) for t in extract_targets(it.text)]
+            for value, unit in gi["targets"]:
+                row["tgt"][1] += 1
+                if (round(value, 3), unit) in found:
+                    row["tgt"][0] += 1
+                    found.remove((round(value, 3), unit))
+                else:
+                    misses.append(f"{gi['seq']} target {value}{unit} not found")
+            if found:
+                misses.append(f"{gi['seq']} extra targets {found}")
             for key, got, want, same in (("dept", it.departments, gi["departments"], _same_dept),
                                          ("off", it.officials, gi["officials"], None),
                                          ("lead", it.lead_departments, gi.get("lead_departments", []), _same_dept)):
@@ -76,15 +87,16 @@ def score(gold: dict, docs: dict[str, Path]) -> None:
                 if h != nw or ng != nw:
                     misses.append(f"{gi['seq']} {key}: got {got} want {want}")
         extra = len(items) - row["items"][0]
-        f = {k: _fmt(v) for k, v in row.items() if k != "items"}
-        print(f"{name:40s} {kind:6s} items {row['items'][0]}/{row['items'][1]} (+{extra})  dept {f['dept']}  off {f['off']}  lead {f['lead']}")
+        f = {k: _fmt(v) for k, v in row.items() if k not in ("items", "tgt")}
+        print(f"{name:40s} {kind:6s} items {row['items'][0]}/{row['items'][1]} (+{extra})  dept {f['dept']}  off {f['off']}  lead {f['lead']}  targets {row['tgt'][0]}/{row['tgt'][1]}")
         for m in misses:
             print("    ", m)
         for k in tot:
             for i, v in enumerate(row[k]):
                 tot[k][i] += v
     print(f"TOTAL items {tot['items'][0]}/{tot['items'][1]} = {tot['items'][0] / max(1, tot['items'][1]):.3f}  "
-          f"dept F1 {_fmt(tot['dept'])}  official F1 {_fmt(tot['off'])}  lead F1 {_fmt(tot['lead'])}")
+          f"dept F1 {_fmt(tot['dept'])}  official F1 {_fmt(tot['off'])}  lead F1 {_fmt(tot['lead'])}  "
+          f"targets {tot['tgt'][0]}/{tot['tgt'][1]} = {tot['tgt'][0] / max(1, tot['tgt'][1]):.3f}")
 
 
 def _fmt(v: list[int]) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from kg.ingest.fields import column_role
-from kg.text import normalize_name
+from kg.text import chinese_to_int, normalize_name
 from kg.vocab.departments import looks_like_department
 
 _SEQ_RE = re.compile(r"^[（(]?(\d{1,3})[）)]?[、.．]?$")
@@ -24,11 +24,14 @@ _DEADLINE_ANY_RE = re.compile(r"\d{1,2}月(?:底|份|末)?前|年底前|当年�
 _PROGRESS_RE = re.compile(r"^(?:已|正在|目前|累计|截至|上半年|一季度|二季度|三季度|前三季度|全年累计|正|均已|共)")
 _PROGRESS_ANY_RE = re.compile(r"已(?:完成|建成|开工|新增|签约|启动|实施|开展|整治|改造|竣工|投入|累计|发放|培训|在|完工)|正在|均已")
 _VERB_START_RE = re.compile(r"^(?:新建|建成|建设|完成|开展|实施|启动|推进|改造|改建|提升|打造|新增|为|对|在|加快|组织|举办)")
+_COMPOUND_SURNAMES = {"欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒",
+                      "夏侯", "令狐", "端木", "南宫", "西门", "独孤", "呼延", "申屠", "澹台", "轩辕"}
 _NAME_SPLIT_RE = re.compile(r"[、，,；;/\n]+")
 _UNIT_SPLIT_RE = re.compile(r"[、，,；;/\n\s]+")
 _YES_NO = {"是", "否", "完成", "未完成", "已完成", "—", "-", "/", "无"}
 # Header words that name an item's wording although fields.column_role does not know them
 # ("重点工作任务（民生实事项目）", "子项目", "年度目标"); tuned on D02/D10, which hold such headers.
+_PROGRESS_HEADER_RE = re.compile(r"进展|进度|推进情况|落实情况|完成情况|实施情况")
 _TEXT_HEADER_RE = re.compile(r"项目|任务|实事|内容|目标")
 
 
@@ -38,15 +41,20 @@ def header_role(cell: str) -> str | None:
     if role:
         return role
     h = normalize_name(cell)
+    if 2 <= len(h) <= 16 and _PROGRESS_HEADER_RE.search(h):
+        return "progress"
     if 2 <= len(h) <= 24 and _TEXT_HEADER_RE.search(h) and not re.search(r"\d{3,}", h):
         return "title" if "名称" in h else "text"
     return None
 
 
 def seq_value(cell: str) -> int | None:
-    """The number in a 序号 cell ("1", "01", "1.", "（3）"), or None."""
-    m = _SEQ_RE.match(normalize_name(cell))
-    return int(m.group(1)) if m else None
+    """The number in a 序号 cell ("1", "01", "1.", "（3）", "十二"), or None."""
+    c = normalize_name(cell)
+    m = _SEQ_RE.match(c)
+    if m:
+        return int(m.group(1))
+    return chinese_to_int(c) if _CN_SEQ_RE.match(c) else None
 
 
 def is_person_list(cell: str) -> bool:
@@ -59,9 +67,17 @@ def is_person_list(cell: str) -> bool:
     for part in parts:
         name = normalize_name(part)
         name = re.sub(r"[（(][^（）()]*[）)]$", "", name)  # 张源（副区长）
-        if not (2 <= len(name) <= 3 and _HAN_RE.match(name)) or looks_like_unit(name) or is_deadline(name):
+        if not _is_name(name) or looks_like_unit(name) or is_deadline(name):
             return False
     return True
+
+
+def _is_name(name: str) -> bool:
+    if not _HAN_RE.match(name):
+        return False
+    if "·" in name:  # 买买提·艾力
+        return 3 <= len(name) <= 12
+    return 2 <= len(name) <= 3 or (len(name) == 4 and name[:2] in _COMPOUND_SURNAMES)
 
 
 def looks_like_unit(name: str) -> bool:
@@ -130,7 +146,7 @@ def role_score(cell: str, role: str | None) -> float:
             return 1.0
         if is_progress(cell):
             return 3.0
-        return 1.0 if is_prose(cell) else -2.0
+        return -2.0 if is_unit_list(cell) or is_person_list(cell) or is_deadline(cell) else 1.0
     if role == "category":
         return 1.0 if len(normalize_name(cell)) <= 12 and not is_unit_list(cell) else -2.0
     # remark or an unnamed column: takes anything, prefers nothing

@@ -91,7 +91,7 @@ def _shares(a: str, b: str) -> bool:
 
 def _is_subheader(row: list[str], header: list[str]) -> bool:
     cells = [c for c in row if c]
-    if not cells or seq_value(cells[0]) is not None:
+    if len(cells) < 2 or seq_value(cells[0]) is not None or _CN_HEADING_RE.match(cells[0]):
         return False
     return len(cells) < len([c for c in header if c]) and all(len(normalize_name(c)) <= 12 for c in cells) and \
         not any(re.search(r"[，。；]", c) for c in cells)

@@ -27,10 +27,11 @@ _WORD_RE = re.compile(_WORD)
 _PAGE_MARK_RE = re.compile(r"^\s*\d{1,3}\s*、")
 _HAN = r"\u4e00-\u9fff"
 # A unit: the shortest run of characters ending in an organisation suffix, with an
-# optional bracketed place ("科创园(凤鸣镇)").
+# optional bracketed place ("科创园(凤鸣镇)"). 局 never sits inside one, which keeps a
+# leader's name from swallowing the next unit's first character ("何远教育局").
 _UNIT_RE = re.compile(
     rf"(?:(?:各|相关)(?:街道|乡镇|区镇|镇|乡|社区|村|部门|单位)"
-    rf"|[{_HAN}]{{2,12}}?(?:分局|局|委|办|中心|集团|公司|大队|支队|中队|街道|镇|乡|园区|园|院|所|站|联|会|社区))"
+    rf"|(?:(?!局)[{_HAN}]){{2,12}}?(?:分局|局|委|办|中心|集团|公司|大队|支队|中队|街道|镇|乡|园区|园|院|所|站|联|会|社区))"
     rf"(?:[（(][{_HAN}]{{2,8}}[）)])?")
 _SUBUNIT_RE = re.compile(r"(大队|支队|中队)$")
 _VERB_START_RE = re.compile(

@@ -30,6 +30,7 @@ _INNER_TAB_RE = re.compile(r"\S[ ]*\t")  # a tab after a cell, not one leading a
 # Lines that close a page's article: sharing, printing, navigation, footers.
 _END_RE = re.compile(r"^\s*[【\[]?\s*(分享到|打印本页|关闭窗口|扫一扫|上一篇|下一篇|责任编辑|相关链接|主办单位|网站标识码)")
 _MAX_HEADER_CELL = 24
+_CATEGORY_RE = re.compile(r"^[一二三四五六七八九十]{1,3}\s*[、.．]\s*\S+$|^\S{2,16}[（(]\s*[\d一二三四五六七八九十]+\s*[项件个]\s*[）)]$")
 _MAX_SEQ_STEP = 30
 
 
@@ -185,7 +186,8 @@ def _cell_header(lines: list[str], used: list[bool], i: int) -> tuple[list[str],
         if not cell:
             j += 1
             continue
-        if seq_value(cell) is not None or len(normalize_name(cell)) > _MAX_HEADER_CELL or "|" in cell:
+        if seq_value(cell) is not None or len(normalize_name(cell)) > _MAX_HEADER_CELL or "|" in cell \
+                or _CATEGORY_RE.match(cell):
             break
         if _INNER_TAB_RE.search(lines[j].strip()):
             return None
@@ -194,7 +196,7 @@ def _cell_header(lines: list[str], used: list[bool], i: int) -> tuple[list[str],
     roles = {header_role(h) for h in header} - {None}
     if len(header) < 3 or len(roles) < 2 or not roles & {"text", "title"} or j >= len(lines):
         return None
-    if seq_value(_cell_line(lines[j])) is None:
+    if seq_value(_cell_line(lines[j])) is None and not _CATEGORY_RE.match(_cell_line(lines[j])):
         return None
     return header, j
 
@@ -205,6 +207,7 @@ def _rows_at_seq(cells: list[str], header: list[str]) -> list[list[str]]:
     rows: list[list[str]] = []
     last = 0
     k = 0
+    open_row = False  # the last row has only its 序号 so far, or is a category line
     while k < len(cells):
         cell = cells[k]
         # a repeated header (page break) is dropped whole
@@ -212,10 +215,15 @@ def _rows_at_seq(cells: list[str], header: list[str]) -> list[list[str]]:
             k += len(names)
             continue
         n = seq_value(cell)
-        if n is not None and last < n <= last + _MAX_SEQ_STEP and (not rows or len(rows[-1]) > 1):
+        if n is not None and last < n <= last + _MAX_SEQ_STEP and not (rows and open_row and len(rows[-1]) == 1
+                                                                         and seq_value(rows[-1][0]) is not None):
             rows.append([cell])
             last = n
-        elif rows:
+            open_row = True
+        elif _CATEGORY_RE.match(cell) and len(cell) <= _MAX_HEADER_CELL + 6:
+            rows.append([cell])  # "二、城市建设类（4项）" between rows: a category row of its own
+            open_row = False
+        elif rows and (open_row or seq_value(rows[-1][0]) is not None):
             rows[-1].append(cell)
         k += 1
     return rows

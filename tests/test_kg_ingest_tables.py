@@ -1,0 +1,191 @@
+"""Tables saved as text: find them among lines and read their items (kg.ingest.tables/rows)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kg.ingest.parse import parse_document
+from kg.ingest.read import read_document
+from kg.ingest.rows import items_from_grid
+from kg.ingest.tables import find_text_tables
+
+
+def _items(text: str):
+    tables = find_text_tables(text.split("\n"))
+    out = []
+    for t in tables:
+        got = items_from_grid(t.grid, t.layout, multiline=t.multiline)
+        if got:
+            out += got.items
+    return tables, out
+
+
+def test_pipe_table_two_row_header_merged_category_and_lead_phrase():
+    text = "\n".join([
+        "发布机构 | 县发改局 | 成文日期 | 2023-05-06 |",
+        "---|---|---|---|",
+        "某县2023年民生项目推进表",
+        "序号 | 项目名称 | 子项目 | 建设内容 | 责任单位 | 推进情况 | |",
+        "截至5月进展 | 下步计划 | | | |",
+        "1 | 一、住房保障工程 | 公租房维修 | 维修公租房420套 | 县住建局牵头，县财政局、城关镇配合 | 已维修200套 | 年底完成 |",
+        "2 | 棚户区改造 | 改造棚户区住房300户 | 县住建局牵头，县自然资源局配合 | 已签约180户 | 加快拆迁 | |",
+        "3 | 二、交通出行工程 | 公交站台 | 新建公交候车亭40个 | 县交通局 | 已建成12个 | 完成剩余建设 |",
+    ])
+    tables, items = _items(text)
+    assert tables[-1].kind == "pipe" and tables[-1].start == 3
+    assert [it.seq for it in items] == [1, 2, 3]
+    assert [it.category for it in items] == ["住房保障工程", "住房保障工程", "交通出行工程"]
+    assert items[0].lead_departments == ["县住建局"]
+    assert items[0].supporting_departments == ["县财政局", "城关镇"]
+    assert items[0].departments == ["县住建局", "县财政局", "城关镇"]
+    assert "维修公租房420套" in items[0].text and "已维修" not in items[0].text
+    assert items[0].progress and "已维修200套" in items[0].progress
+    assert "棚户区改造" in items[1].text and items[1].departments == ["县住建局", "县自然资源局"]
+
+
+def test_pipe_continuation_rows_are_sub_targets_and_progress_is_not_text():
+    text = "\n".join([
+        "序号 | 实事项目名称 | 完成情况 | 完成率 |",
+        "1 | 新增托育床位800张 | 812 | 101% |",
+        "新增普惠托位300个 | 320 | 107% | |",
+        "2 | 建设口袋公园15个 | 15 | 100% |",
+    ])
+    _, items = _items(text)
+    assert len(items) == 2
+    assert "新增普惠托位300个" in items[0].text
+    assert "812" not in items[0].text and "812" in (items[0].progress or "")
+
+
+def test_tab_table_with_quoted_multiline_cell_and_padded_names():
+    text = "\n".join([
+        "民生实事分工表\t\t\t\t\t",
+        "序号\t项目名称\t建设内容\t牵头领导\t牵头单位\t配合单位",
+        "1\t社区食堂\t新建社区食堂6个。\t王  敏\t区民政局\t区财政局、各街道",
+        '2\t健身步道\t新建健身步道12公里。\t李  强\t区文体局\t"区城管局',
+        "区园林中心",
+        '区财政局"',
+    ])
+    tables, items = _items(text)
+    assert tables[0].kind == "tab"
+    assert [it.officials for it in items] == [["王敏"], ["李强"]]
+    assert items[1].departments == ["区文体局", "区城管局", "区园林中心", "区财政局"]
+    assert items[1].lead_departments == ["区文体局"]
+
+
+def test_one_cell_per_line_with_blank_lines_multi_line_units_and_sub_rows():
+    lines = ["某县2022年民生实事任务分解表", "", "序号", "", "民生实事", "", "责任单位", "", "完成时限", ""]
+    lines += ["1", "", "新建城东污水处理厂，日处理能力2万吨。", "", "县水务局", "", "县住建局", "", "12月底前", ""]
+    lines += ["2", "", "改造农村公厕60座。", "", "县农业农村局", "", "9月底前", "",
+              "新建乡镇垃圾中转站3座。", "", "11月底前", ""]
+    lines += ["3", "", "建成县图书馆新馆。", "", "县文旅局", "", "10月底前", "", "分享到："]
+    _, items = _items("\n".join(lines))
+    assert [it.seq for it in items] == [1, 2, 3]
+    assert items[0].departments == ["县水务局", "县住建局"]
+    assert items[0].lead_departments == []  # a plain 责任单位 column marks no lead
+    assert "新建乡镇垃圾中转站3座" in items[1].text
+    assert items[1].deadline == "9月底前；11月底前"
+
+
+def test_cell_pipe_lines_with_dropped_empty_cells_do_not_carry_values():
+    header = ["序号", "责任单位", "实施内容", "协同单位", "分管领导", "最新进度"]
+    rows = [
+        ["3", "卫健局", "新建社区卫生服务站5个。", "财政局 各镇", "赵明", "已建成2个。"],
+        ["4", "卫健局", "为3万名老人免费体检。", "民政局", "已体检1.2万人。"],  # 分管领导 empty, dropped
+        ["8", "卫健局", "新增托位500个。", "教育局 各镇", "赵明", "已新增210个。"],
+        ["9", "卫健局", "改造村卫生室20个。", "财政局", "钱进", "已开工12个。"],
+    ]
+    text = "\n".join(f"{c} |" for row in [header, *rows] for c in row)
+    _, items = _items(text)
+    assert [it.seq for it in items] == [3, 4, 8, 9]
+    assert items[1].officials == []
+    assert items[0].supporting_departments == ["财政局", "各镇"]
+    assert items[0].lead_departments == ["卫健局"]  # 责任单位 beside 协同单位 is the lead
+    assert items[1].progress == "已体检1.2万人。"
+
+
+def test_merged_cells_written_once_carry_down():
+    lines = ["序号", "民生实事项目", "牵头单位", "负责科室", "负责人", "完成时间", "进展情况",
+             "1", "新增养老床位200张", "区民政局", "养老科", "周  宁", "11月底前", "已新增120张。",
+             "2", "新建老年食堂5个", "9月底前", "已建成3个。",
+             "3", "新建社区医院2家", "区卫健局", "医政科", "何  平", "12月底前", "主体完工。",
+             "4", "家庭医生签约率达到80%", "已达76%。"]
+    _, items = _items("\n".join(lines))
+    assert [it.departments for it in items] == [["区民政局"], ["区民政局"], ["区卫健局"], ["区卫健局"]]
+    assert all(it.officials == [] for it in items)  # 负责人 is a contact, not a leader
+    assert items[3].deadline == "12月底前"
+
+
+def test_tab_led_cells_with_continuation_lines():
+    text = "\n".join([
+        "\t序号", "\t民生实事内容", "\t牵头领导", "\t责任单位", "",
+        "\t1", "\t新建幼儿园2所。", "\t孙  丽", "\t区教育局", "区财政局", "",
+        "\t2", "\t改造老旧管网30公里。", "\t孙  丽", "周  涛", "\t区住建局", "",
+    ])
+    _, items = _items(text)
+    assert [it.officials for it in items] == [["孙丽"], ["孙丽", "周涛"]]
+    assert items[0].departments == ["区教育局", "区财政局"]
+
+
+def test_run_on_table_with_page_markers_and_sub_rows():
+    text = "\n".join([
+        "1、某区2022年民生实事责任分解表序号项目名称主要内容区政府分管领导牵头单位配合单位1幼儿园扩容新建幼儿园3所,"
+        "新增学位900个。何远教育局财政局各街道2社区养老新建养老服务中心4家。",
+        "2、吕川民政局卫健局各街道改造养老床位200张。3道路畅通改造背街小巷12条。吕川住建局城管局交警大队"
+        "新建停车泊位800个。何远交通局公安分局交警大队",
+        "本文档由用户上传。",
+    ])
+    tables, items = _items(text)
+    assert tables[0].kind == "runon" and tables[0].end == 2
+    assert [it.seq for it in items] == [1, 2, 3]
+    assert items[0].officials == ["何远"] and items[0].departments == ["教育局", "财政局", "各街道"]
+    assert "改造养老床位200张" in items[1].text
+    assert items[2].officials == ["吕川", "何远"]
+    assert items[2].lead_departments == ["住建局", "交通局"]
+    assert items[2].departments[-1] == "公安分局交警大队"
+
+
+def test_repeated_header_and_category_line_in_cell_per_line_table():
+    lines = ["序号", "实事项目", "责任单位",
+             "一、教育类（2项）", "1", "新建小学1所。", "区教育局",
+             "序号", "实事项目", "责任单位",
+             "2", "新增学位600个。", "区教育局",
+             "二、健康类（1项）", "3", "新建社区医院1家。", "区卫健局"]
+    _, items = _items("\n".join(lines))
+    assert [(it.seq, it.category) for it in items] == [(1, "教育类"), (2, "教育类"), (3, "健康类")]
+
+
+def test_real_grid_rowspans_left_empty_carry_down():
+    grid = [
+        ["序号", "类别", "项目名称", "目标任务", "牵头区领导", "牵头单位", "配合单位", "完成时限"],
+        ["1", "教育", "课后服务", "课后服务覆盖全部小学", "郑一", "区教育局", "区财政局", "8月底前"],
+        ["2", "", "校园安保", "配备专职保安120名", "", "", "区公安分局", "12月底前"],
+        ["3", "养老", "助餐服务", "新建助餐点30个", "冯二", "区民政局", "各街道", ""],
+    ]
+    got = items_from_grid(grid)
+    assert got is not None
+    second = got.items[1]
+    assert second.category == "教育" and second.officials == ["郑一"]
+    assert second.departments == ["区教育局", "区公安分局"] and second.lead_departments == ["区教育局"]
+
+
+def test_metadata_grid_is_not_an_item_table():
+    grid = [["索引号", "113301/2024-01", "主题分类", "民生实事"], ["发布机构", "区政府办", "成文日期", "2024-03-01"]]
+    assert items_from_grid(grid) is None
+
+
+def test_prose_lines_hold_no_table():
+    lines = ["一、新建学校3所。（区教育局）", "二、改造道路5条。（区住建局）", "经研究 | 现印发"]
+    _, items = _items("\n".join(lines))
+    assert items == []
+
+
+def test_parse_document_uses_text_tables(tmp_path: Path):
+    path = tmp_path / "list.txt"
+    path.write_text("\n".join([
+        "序号\t项目名称\t建设内容\t牵头领导\t牵头单位\t配合单位",
+        "1\t社区食堂\t新建社区食堂6个。\t王敏\t区民政局\t区财政局",
+        "2\t口袋公园\t新建口袋公园8个。\t李强\t区城管局\t各街道",
+    ]), encoding="utf-8")
+    parsed = parse_document(read_document(path))
+    assert parsed.layout == "table-tab"
+    assert [it.lead_departments for it in parsed.items] == [["区民政局"], ["区城管局"]]
