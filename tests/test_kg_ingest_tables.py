@@ -189,3 +189,19 @@ def test_parse_document_uses_text_tables(tmp_path: Path):
     parsed = parse_document(read_document(path))
     assert parsed.layout == "table-tab"
     assert [it.lead_departments for it in parsed.items] == [["区民政局"], ["区城管局"]]
+
+
+def test_real_grid_two_row_header_with_repeated_merged_cells_and_repeated_seq():
+    grid = [
+        ["序号", "实事内容", "责任单位", "责任单位"],
+        ["序号", "实事内容", "牵头单位", "配合单位"],
+        ["1", "新建停车场3处", "区住建局", "区城管局"],
+        ["1", "新增充电桩200个", "区住建局", "供电公司"],
+        ["2", "改造菜市场4个", "区商务局", "各街道"],
+    ]
+    got = items_from_grid(grid)
+    assert got is not None
+    assert [it.seq for it in got.items] == [1, 2]
+    first = got.items[0]
+    assert "新增充电桩200个" in first.text
+    assert first.lead_departments == ["区住建局"] and first.supporting_departments == ["区城管局", "供电公司"]

@@ -77,7 +77,7 @@ def _merge_subheader(header: list[str], roles: list[str | None], sub: list[str])
     # Positional (real tables): a sub-cell refines the column above it.
     out_h, out_r = list(header), list(roles)
     for i, s in enumerate(sub):
-        if s and i < len(out_h):
+        if s and i < len(out_h) and s != header[i]:
             parent_role = out_r[i] or (out_r[i - 1] if i and not header[i] else None)
             out_h[i] = s
             out_r[i] = header_role(s) or parent_role
@@ -90,11 +90,19 @@ def _shares(a: str, b: str) -> bool:
 
 
 def _is_subheader(row: list[str], header: list[str]) -> bool:
+    """A second header row: short label cells, no 序号, naming what the first row left open."""
     cells = [c for c in row if c]
     if len(cells) < 2 or seq_value(cells[0]) is not None or _CN_HEADING_RE.match(cells[0]):
         return False
-    return len(cells) < len([c for c in header if c]) and all(len(normalize_name(c)) <= 12 for c in cells) and \
-        not any(re.search(r"[，。；]", c) for c in cells)
+    if not all(len(normalize_name(c)) <= 12 and not re.search(r"[，。；]", c) for c in cells):
+        return False
+    if len(cells) < len([c for c in header if c]):
+        return True
+    # A real table repeats vertically merged header cells ("序号") in the second row; the
+    # row still refines the header if its other cells are new column names.
+    new = [c for i, c in enumerate(row) if c and (i >= len(header) or c != header[i])]
+    same = len(cells) - len(new)
+    return same >= 1 and bool(new) and all(header_role(c) for c in new)
 
 
 def _is_repeated_header(row: list[str], header: list[str]) -> bool:
@@ -243,7 +251,9 @@ def _build_items(aligned: list[list[dict[int, str]]], categories: list[str | Non
             heading = [c for c in cells.get("title", []) + cells.get("category", []) if _CN_HEADING_RE.match(c)]
             for c in heading:
                 category = _COUNT_SUFFIX_RE.sub("", _CN_HEADING_RE.match(c).group(1)).strip()  # type: ignore[union-attr]
-            starts_item = n == 0 and (seq is not None or not has_seq_col or not items)
+            # A 序号 merged over sub-rows is repeated in each of them by docx/xlsx readers.
+            same_seq = seq is not None and bool(items) and items[-1].seq == seq
+            starts_item = n == 0 and not same_seq and (seq is not None or not has_seq_col or not items)
             if starts_item:
                 for col in range(k):
                     if roles[col] in _CARRY_ROLES:
