@@ -205,3 +205,16 @@ def test_real_grid_two_row_header_with_repeated_merged_cells_and_repeated_seq():
     first = got.items[0]
     assert "新增充电桩200个" in first.text
     assert first.lead_departments == ["区住建局"] and first.supporting_departments == ["区城管局", "供电公司"]
+
+
+def test_markdown_table_with_lead_marked_in_the_cell():
+    text = "\n".join([
+        "| 序号 | 项目名称 | 责任单位 | 完成时限 |",
+        "|:---:|:---|:---|:---:|",
+        "| 1 | 新建学校2所 | 区教育局（牵头）、区财政局 | 年底前 |",
+        "| 2 | 改造道路3条 | 区住建局 | 10月底前 |",
+    ])
+    _, items = _items(text)
+    assert items[0].lead_departments == ["区教育局"] and items[0].supporting_departments == ["区财政局"]
+    assert items[0].departments == ["区教育局", "区财政局"] and items[0].deadline == "年底前"
+    assert items[1].departments == ["区住建局"] and items[1].lead_departments == []

@@ -26,6 +26,7 @@ _CN_HEADING_RE = re.compile(r"^[一二三四五六七八九十]{1,3}\s*[、.．]
 _COUNT_SUFFIX_RE = re.compile(r"\s*[（(]\s*[\d" + CN_NUMERAL_CHARS + r"]+\s*(?:项|件|个)\s*[）)]\s*$")
 _CARRY_ROLES = ("category", "officials", "lead", "supporting", "departments", "deadline")
 _UNIT_ROLES = ("lead", "supporting", "departments")
+_LEAD_MARK_RE = re.compile(r"\s*[（(]\s*(?:牵头|主责|牵头单位)\s*[）)]")
 _LEAD_PHRASE_RE = re.compile(r"^(.+?)(?:牵头|负责)[，,；;、\s]*(.*?)(?:配合|协助|参与|协同)?[。；;]?$")
 
 
@@ -126,6 +127,13 @@ def _category_of(row: list[str], has_seq_cell: bool) -> str | None:
 def unit_pairs(cell: str, role: str) -> list[tuple[str, str]]:
     """(name, role) pairs of a unit cell; "X牵头，Y配合" sets roles inside the cell."""
     text = cell.strip()
+    if _LEAD_MARK_RE.search(text):
+        # "区教育局（牵头）、区财政局": the marked units lead, the others support.
+        pairs = []
+        for name, _ in _split_units(_LEAD_MARK_RE.sub("#lead#", text), role):
+            lead = name.endswith("#lead#")
+            pairs.append((name.replace("#lead#", ""), "lead" if lead else "supporting"))
+        return [(n, r) for n, r in pairs if n]
     m = _LEAD_PHRASE_RE.match(normalize_name(text).replace("\n", ""))
     if m and ("牵头" in text or "负责" in text) and m.group(1):
         pairs = _split_units(m.group(1), "lead")
