@@ -218,3 +218,30 @@ def test_markdown_table_with_lead_marked_in_the_cell():
     assert items[0].lead_departments == ["区教育局"] and items[0].supporting_departments == ["区财政局"]
     assert items[0].departments == ["区教育局", "区财政局"] and items[0].deadline == "年底前"
     assert items[1].departments == ["区住建局"] and items[1].lead_departments == []
+
+
+def test_pipe_table_survives_category_lines_and_blank_lines_between_rows():
+    text = "\n".join([
+        "序号 | 实事项目 | 责任单位 |",
+        "一、教育类",
+        "1 | 新建小学2所 | 区教育局 |",
+        "",
+        "2 | 新增学位900个 | 区教育局 |",
+        "二、民生保障类",
+        "3 | 新建养老院1所 | 区民政局 |",
+        "",
+        "以上项目由区政府督查室跟踪督办，每季度通报一次进展情况，年底组织考核并公布结果。",
+    ])
+    tables, items = _items(text)
+    assert len(tables) == 1 and tables[0].end == 7
+    assert [(it.seq, it.category) for it in items] == [(1, "教育类"), (2, "教育类"), (3, "民生保障类")]
+
+
+def test_run_on_table_without_leaders_with_deadlines():
+    text = ("某县民生实事清单序号实事项目责任单位完成时限1新建城南小学1所。县教育局县财政局8月底前"
+            "2改造农村公路80公里。县交通局各乡镇12月底前3新建社区食堂10个。县民政局年底前")
+    tables, items = _items(text)
+    assert tables and tables[0].kind == "runon"
+    assert [it.seq for it in items] == [1, 2, 3]
+    assert items[1].departments == ["县交通局", "各乡镇"] and items[1].deadline == "12月底前"
+    assert items[2].text == "新建社区食堂10个。" and items[2].deadline == "年底前"

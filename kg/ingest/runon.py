@@ -36,6 +36,7 @@ _UNIT_RE = re.compile(
 _SUBUNIT_RE = re.compile(r"(大队|支队|中队)$")
 _VERB_START_RE = re.compile(
     r"^(?:新建|建成|建设|完成|开展|实施|启动|推进|改造|改建|提升|打造|新增|为|对|在|加快|组织|举办|全区|全县|全市)")
+_DEADLINE_RE = re.compile(r"(?:\d{4}年)?(?:\d{1,2}月(?:底|份|末|中旬|下旬)?(?:前|以前)?|年底前?|年内|全年|长期)")
 _NAME_RE = re.compile(rf"[{_HAN}]{{2,3}}")
 _SENTENCE_END = "。；;！!)）"
 _BREAK = "\x00"
@@ -71,18 +72,21 @@ def _grid(stream: str) -> list[list[str]] | None:
     roles = [header_role(h) for h in header]
     title = stream[: m.start()].strip()
     body = stream[m.end():].replace(m.group(0), _BREAK)  # repeated headers (page breaks)
-    rows = _rows(body, has_officials="officials" in roles)
+    rows = _rows(body, has_officials="officials" in roles, has_deadline="deadline" in roles)
     if not rows:
         return None
     grid = [[title]] if title else []
     grid.append(header)
-    for seq, text, officials, units in rows:
-        grid.append(_place(roles, seq, text, officials, units))
+    for seq, text, officials, units, deadline in rows:
+        grid.append(_place(roles, seq, text, officials, units, deadline))
     return grid
 
 
-def _place(roles: list[str | None], seq: str, text: str, officials: str, units: list[str]) -> list[str]:
+def _place(roles: list[str | None], seq: str, text: str, officials: str, units: list[str],
+           deadline: str) -> list[str]:
     row = [""] * len(roles)
+    if deadline and "deadline" in roles:
+        row[roles.index("deadline")] = deadline
     text_col = next((c for c, r in enumerate(roles) if r == "text"), None)
     if text_col is None:
         text_col = next((c for c, r in enumerate(roles) if r == "title"), 1)
@@ -99,8 +103,8 @@ def _place(roles: list[str | None], seq: str, text: str, officials: str, units: 
     return row
 
 
-def _rows(body: str, *, has_officials: bool) -> list[tuple[str, str, str, list[str]]]:
-    rows: list[tuple[str, str, str, list[str]]] = []
+def _rows(body: str, *, has_officials: bool, has_deadline: bool) -> list[tuple[str, str, str, list[str], str]]:
+    rows: list[tuple[str, str, str, list[str], str]] = []
     expected = 1
     pos = 0
     while pos < len(body):
@@ -118,8 +122,13 @@ def _rows(body: str, *, has_officials: bool) -> list[tuple[str, str, str, list[s
         end, fields = _next_boundary(body, pos, expected, has_officials)
         text = body[pos:end].strip()
         officials, units, after = fields if fields else ("", [], end)
+        deadline = ""
+        if fields and has_deadline:
+            d = _DEADLINE_RE.match(body, after)
+            if d:
+                deadline, after = d.group(0), d.end()
         if text or seq:
-            rows.append((seq, text, officials, units))
+            rows.append((seq, text, officials, units, deadline))
         pos = max(after, pos + 1) if not text and not fields else after
     return rows
 

@@ -32,6 +32,7 @@ _END_RE = re.compile(r"^\s*[【\[]?\s*(分享到|打印本页|关闭窗口|扫�
 _MAX_HEADER_CELL = 24
 _CATEGORY_RE = re.compile(r"^[一二三四五六七八九十]{1,3}\s*[、.．]\s*\S+$|^\S{2,16}[（(]\s*[\d一二三四五六七八九十]+\s*[项件个]\s*[）)]$")
 _MAX_SEQ_STEP = 30
+_MAX_BRIDGE = 60  # a plain line longer than this between pipe rows is prose, not part of the table
 
 
 @dataclass
@@ -108,15 +109,34 @@ def _pipe_tables(lines: list[str], used: list[bool]) -> list[TextTable]:
             continue
         j = i
         rows: list[list[str]] = []
-        while j < len(lines) and not used[j] and _is_pipe_row(lines[j]):
-            if not _SEPARATOR_RE.match(lines[j]):
-                rows.append(_pipe_cells(lines[j]))
+        has_header = False
+        while j < len(lines) and not used[j]:
+            line = lines[j]
+            if _is_pipe_row(line):
+                if not _SEPARATOR_RE.match(line):
+                    rows.append(_pipe_cells(line))
+                    has_header = has_header or _names_columns(rows[-1])
+                j += 1
+                continue
+            # Below a header, a plain line between pipe rows (a category heading, a wrapped
+            # cell) or a blank line does not end the table.
+            nxt = next((k for k in range(j + 1, min(len(lines), j + 4)) if lines[k].strip()), None)
+            if not has_header or nxt is None or used[nxt] or not _is_pipe_row(lines[nxt]) \
+                    or len(line.strip()) > _MAX_BRIDGE:
+                break
+            if line.strip():
+                rows.append([line.strip()])
             j += 1
         if len(rows) >= 2:
             out.append(TextTable(i, j, rows, "pipe"))
             _mark(used, i, j)
         i = j
     return out
+
+
+def _names_columns(row: list[str]) -> bool:
+    roles = {header_role(c) for c in row if len(c) <= _MAX_HEADER_CELL} - {None}
+    return len(roles) >= 2 and bool(roles & {"text", "title"})
 
 
 def _tab_tables(lines: list[str], used: list[bool]) -> list[TextTable]:
