@@ -245,3 +245,27 @@ def test_run_on_table_without_leaders_with_deadlines():
     assert [it.seq for it in items] == [1, 2, 3]
     assert items[1].departments == ["县交通局", "各乡镇"] and items[1].deadline == "12月底前"
     assert items[2].text == "新建社区食堂10个。" and items[2].deadline == "年底前"
+
+
+def test_header_on_one_line_with_cells_one_per_line():
+    text = "\n".join(["序号 实事项目 牵头领导 责任单位", "1", "新建公园3个。", "吴  凡", "区城管局",
+                     "2", "改造路灯500盏。", "吴  凡", "区城管局", "区供电公司"])
+    tables, items = _items(text)
+    assert tables[0].kind == "cells"
+    assert [it.officials for it in items] == [["吴凡"], ["吴凡"]]
+    assert items[1].departments == ["区城管局", "区供电公司"]
+
+
+def test_space_separated_table():
+    text = "\n".join([
+        "序号    项目名称          牵头单位      配合单位          完成时限",
+        "1       新建社区食堂8个   区民政局      区财政局 各街道   10月底前",
+        "2       新增停车泊位600个 区交通局      区公安分局        12月底前",
+        "",
+        "3       改造背街小巷5条   区住建局                        11月底前",
+    ])
+    tables, items = _items(text)
+    assert tables[0].kind == "space"
+    assert [it.seq for it in items] == [1, 2, 3]
+    assert items[0].supporting_departments == ["区财政局", "各街道"]
+    assert items[2].lead_departments == ["区住建局"] and items[2].deadline == "11月底前"

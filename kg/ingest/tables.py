@@ -5,6 +5,7 @@ Kinds recognised (each a way a real table survives being saved as text):
 - tab: spreadsheet exports, cells separated by tabs, quoted cells holding line breaks;
 - cells: one cell per line, with or without blank lines between cells, `cell |` per line,
   or tab-led cell lines whose continuation lines have no tab; rows start at a 序号 cell;
+- space: a header line and row lines whose cells are separated by runs of spaces;
 - runon: a table flattened to one stream of text (kg.ingest.runon).
 Grids go to kg.ingest.rows.items_from_grid, which learns the columns from the header.
 """
@@ -42,7 +43,7 @@ class TextTable:
     start: int
     end: int
     grid: list[list[str]]
-    kind: str  # pipe | tab | cells | runon
+    kind: str  # pipe | tab | cells | space | runon
     multiline: bool = False  # a row's cells may span lines (cells, runon): align, don't index
 
     @property
@@ -92,6 +93,7 @@ def find_text_tables(lines: list[str]) -> list[TextTable]:
     tables += _pipe_tables(lines, used)
     tables += _tab_tables(lines, used)
     tables += _cell_tables(lines, used)
+    tables += _space_tables(lines, used)
     return sorted(tables, key=lambda t: t.start)
 
 
@@ -194,8 +196,62 @@ def _cell_tables(lines: list[str], used: list[bool]) -> list[TextTable]:
     return out
 
 
+def _split_header_line(line: str) -> tuple[list[str], str] | None:
+    """Header cells written on one line separated by spaces, and the separator pattern used."""
+    text = line.strip().rstrip("|").strip()
+    for sep in (r"\t+|\s{2,}|\u3000+", r"\s+"):
+        tokens = [t for t in re.split(sep, text) if t]
+        if len(tokens) < 3 or any(len(t) > 12 for t in tokens):
+            continue
+        roles = [header_role(t) for t in tokens]
+        named = set(roles) - {None}
+        if named & {"text", "title"} and named & {"seq", "officials", "lead", "supporting", "departments"} \
+                and sum(1 for r in roles if r) * 5 >= len(tokens) * 3:
+            return tokens, sep
+    return None
+
+
+def _next_filled(lines: list[str], j: int) -> int | None:
+    return next((k for k in range(j, len(lines)) if lines[k].strip()), None)
+
+
+def _space_tables(lines: list[str], used: list[bool]) -> list[TextTable]:
+    """A header on one line with its cells separated by spaces, rows the same way."""
+    out: list[TextTable] = []
+    i = 0
+    while i < len(lines):
+        found = None if used[i] or _INNER_TAB_RE.search(lines[i]) else _split_header_line(lines[i])
+        nxt = _next_filled(lines, i + 1)
+        if found is None or nxt is None or seq_value(_cell_line(lines[nxt])) is not None:
+            i += 1
+            continue
+        header, sep = found
+        rows: list[list[str]] = []
+        j = i + 1
+        while j < len(lines) and not used[j] and not _END_RE.match(lines[j]):
+            line = lines[j].strip()
+            if not line:
+                after = _next_filled(lines, j + 1)
+                if after is None or not re.match(r"^\d{1,3}\s", lines[after].strip()):
+                    break
+            else:
+                rows.append([t for t in re.split(sep, line) if t])
+            j += 1
+        if rows and any(seq_value(r[0]) is not None for r in rows):
+            out.append(TextTable(i, j, [header, *rows], "space", multiline=True))
+            _mark(used, i, j)
+            i = j
+        else:
+            i += 1
+    return out
+
+
 def _cell_header(lines: list[str], used: list[bool], i: int) -> tuple[list[str], int] | None:
     """Header cells written one per line from line i, and the index of the first data line."""
+    one_line = _split_header_line(lines[i]) if not _INNER_TAB_RE.search(lines[i].strip()) else None
+    nxt = _next_filled(lines, i + 1)
+    if one_line and nxt is not None and seq_value(_cell_line(lines[nxt])) is not None:
+        return one_line[0], nxt  # header on one line, cells one per line below it
     first = _cell_line(lines[i])
     if not first or header_role(first) is None or len(normalize_name(first)) > _MAX_HEADER_CELL:
         return None
