@@ -138,7 +138,7 @@ def _pipe_tables(lines: list[str], used: list[bool]) -> list[TextTable]:
 
 def _names_columns(row: list[str]) -> bool:
     roles = {header_role(c) for c in row if len(c) <= _MAX_HEADER_CELL} - {None}
-    return len(roles) >= 2 and bool(roles & {"text", "title"})
+    return bool(roles & {"text", "title"}) and bool(roles & {"seq", "officials", "lead", "supporting", "departments"})
 
 
 def _tab_tables(lines: list[str], used: list[bool]) -> list[TextTable]:
