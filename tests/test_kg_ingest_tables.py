@@ -262,10 +262,24 @@ def test_space_separated_table():
         "1       新建社区食堂8个   区民政局      区财政局 各街道   10月底前",
         "2       新增停车泊位600个 区交通局      区公安分局        12月底前",
         "",
-        "3       改造背街小巷5条   区住建局                        11月底前",
+        "3       改造背街小巷5条   区住建局      区城管局          11月底前",
     ])
     tables, items = _items(text)
     assert tables[0].kind == "space"
     assert [it.seq for it in items] == [1, 2, 3]
     assert items[0].supporting_departments == ["区财政局", "各街道"]
     assert items[2].lead_departments == ["区住建局"] and items[2].deadline == "11月底前"
+
+
+def test_short_row_after_a_merged_lead_keeps_its_supporting_unit():
+    # html rowspans read naively: merged cells are simply absent from later rows
+    grid = [
+        ["序号", "项目名称", "目标任务", "牵头单位", "配合单位", "完成时限"],
+        ["1", "课后服务", "覆盖全部小学", "区教育局", "区财政局", "8月底前"],
+        ["2", "校园安保", "配备专职保安120名", "区公安分局", "12月底前"],
+        ["3", "助餐服务", "新建助餐点30个", "区民政局", "各街道", "10月底前"],
+    ]
+    got = items_from_grid(grid)
+    assert got is not None
+    assert got.items[1].lead_departments == ["区教育局"]
+    assert got.items[1].supporting_departments == ["区公安分局"]

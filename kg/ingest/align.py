@@ -15,6 +15,8 @@ from kg.ingest.cells import role_score
 # cheap, a wrap (sub-row) is rarer than a misfit cell costs, staying in a column is normal
 # for unit and name lists printed one per line.
 _SKIP = 0.5
+_SKIP_MERGED = 0.2
+_MERGED_ROLES = ("category", "officials", "lead", "departments", "deadline")
 _WRAP = 3.5
 _STAY = {"lead": 0.2, "supporting": 0.2, "departments": 0.2, "officials": 0.3}
 _STAY_OTHER = 1.5
@@ -22,20 +24,28 @@ _MISFIT = -1.0
 _NEG = float("-inf")
 
 
-def align_row(cells: list[str], roles: list[str | None], *, multiline: bool) -> list[dict[int, str]]:
+def align_row(cells: list[str], roles: list[str | None], *, multiline: bool,
+              merged: bool = False) -> list[dict[int, str]]:
     """Sub-rows of one row as {column index: text}; the first sub-row is the row itself.
 
     multiline: consecutive cells may belong to one column (one cell per line layouts).
+    merged: the table writes merged cells once, so a missing leader, lead unit, category
+    or deadline is likelier than a missing 配合单位 (one unit cell after a merged 牵头单位
+    is the row's 配合单位).
     """
     cells = [c for c in cells if c.strip()]
     k = len(roles)
     if not cells or not k:
         return []
     emit = [[role_score(c, r) for r in roles] for c in cells]
+    skip = [(_SKIP_MERGED if merged and r in _MERGED_ROLES else _SKIP) for r in roles]
+    before = [0.0]
+    for cost in skip:
+        before.append(before[-1] + cost)  # before[j]: cost of skipping columns 0..j-1
     score = [[_NEG] * k for _ in cells]
     back: list[list[int]] = [[-1] * k for _ in cells]
     for j in range(k):
-        score[0][j] = emit[0][j] - _SKIP * j
+        score[0][j] = emit[0][j] - before[j]
     wrap_ok = [r in ("text", "title") for r in roles]
     for i in range(1, len(cells)):
         for j in range(k):
@@ -45,7 +55,7 @@ def align_row(cells: list[str], roles: list[str | None], *, multiline: bool) -> 
                 if prev == _NEG:
                     continue
                 if j > p:
-                    s = prev - _SKIP * (j - p - 1)
+                    s = prev - (before[j] - before[p + 1])
                 elif j == p:
                     if not multiline:
                         continue
@@ -59,7 +69,8 @@ def align_row(cells: list[str], roles: list[str | None], *, multiline: bool) -> 
             if arg >= 0:
                 score[i][j] = best + emit[i][j]
                 back[i][j] = arg
-    j = max(range(k), key=lambda c: score[-1][c])
+    # Columns left after the last cell are skipped too.
+    j = max(range(k), key=lambda c: score[-1][c] - (before[k] - before[c + 1]))
     # A row with one cell per column, none a misfit, is read as written (D10's 负责科室
     # holds unit-like names that would otherwise join the 牵头单位 above them).
     if len(cells) == k and all(emit[i][i] > _MISFIT for i in range(k)):

@@ -182,14 +182,27 @@ def items_from_grid(grid: list[list[str]], layout: str = "table", *, multiline: 
         body = body[1:]
     roles = _settle_roles(roles)
     k = len(roles)
+    aligned, categories = _align_rows(body, header, roles, multiline=multiline, merged=False)
+    if not _explicit_columns(aligned, k) and any(len([c for c in r if c]) < k for r in body):
+        # The table writes merged cells once: read its short rows again with that known.
+        aligned, categories = _align_rows(body, header, roles, multiline=multiline, merged=True)
+    items = _build_items(aligned, categories, roles)
+    if not items:
+        return None
+    return GridItems(items=items, title_lines=title_lines, layout=layout)
+
+
+def _align_rows(body: list[list[str]], header: list[str], roles: list[str | None], *, multiline: bool,
+                merged: bool) -> tuple[list[list[dict[int, str]]], list[str | None]]:
+    k = len(roles)
     aligned: list[list[dict[int, str]]] = []
     categories: list[str | None] = []
+    seq_col = roles.index("seq") if "seq" in roles else None
     for row in body:
         while row and not row[-1]:
             row = row[:-1]
         if not any(row) or _is_repeated_header(row, header):
             continue
-        seq_col = roles.index("seq") if "seq" in roles else None
         has_seq = seq_col is not None and seq_col < len(row) and seq_value(row[seq_col]) is not None
         cat = _category_of(row, has_seq)
         if cat is not None:
@@ -201,13 +214,10 @@ def items_from_grid(grid: list[list[str]], layout: str = "table", *, multiline: 
         if not multiline and (len(row) == k or (len(row) < k and "" in row)):
             subrows = [{i: c for i, c in enumerate(row) if c}]
         else:
-            subrows = align_row(row, roles, multiline=multiline)
+            subrows = align_row(row, roles, multiline=multiline, merged=merged)
         aligned.append(subrows)
         categories.append(None)
-    items = _build_items(aligned, categories, roles)
-    if not items:
-        return None
-    return GridItems(items=items, title_lines=title_lines, layout=layout)
+    return aligned, categories
 
 
 def _settle_roles(roles: list[str | None]) -> list[str | None]:
