@@ -9,6 +9,7 @@ shared by pipe, tab, one-cell-per-line and run-on tables.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from kg.ingest.fields import column_role
 from kg.text import chinese_to_int, normalize_name
@@ -120,6 +121,7 @@ def is_prose(cell: str) -> bool:
     return len(c) >= 6 and not is_unit_list(cell) and not is_deadline(cell)
 
 
+@lru_cache(maxsize=65536)
 def role_score(cell: str, role: str | None) -> float:
     """How well a cell fits a column of this role (higher is better; negative is a misfit)."""
     seq = seq_value(cell) is not None

@@ -11,6 +11,7 @@ Pages start with a page marker ("2、") that may split a cell; it is dropped.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from kg.ingest.cells import header_role
 from kg.ingest.tables import TextTable
@@ -112,11 +113,11 @@ def _rows(body: str, *, has_officials: bool, has_deadline: bool) -> list[tuple[s
             pos += 1
             continue
         seq = ""
-        m = re.match(rf"{expected}(?=[{_HAN}“\"（(])", body[pos:])
+        m = _seq_re(expected).match(body, pos)
         if m:
             seq = str(expected)
             expected += 1
-            pos += m.end()
+            pos = m.end()
         elif not rows:
             return []
         end, fields = _next_boundary(body, pos, expected, has_officials)
@@ -140,12 +141,18 @@ def _next_boundary(body: str, pos: int, expected: int, has_officials: bool) -> t
             return q, None
         if body[q - 1] not in _SENTENCE_END:
             continue
-        if re.match(rf"{expected}(?=[{_HAN}“\"（(])", body[q:]):
+        if _seq_re(expected).match(body, q):
             return q, None
         fields = _fields_at(body, q, has_officials)
         if fields:
             return q, fields
     return len(body), None
+
+
+@lru_cache(maxsize=1024)
+def _seq_re(n: int) -> re.Pattern[str]:
+    """序号 n where a row starts: the number, then the wording (not a digit or a unit)."""
+    return re.compile(rf"{n}(?=[{_HAN}“\"（(])")
 
 
 def _fields_at(body: str, q: int, has_officials: bool) -> tuple[str, list[str], int] | None:

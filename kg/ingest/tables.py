@@ -31,6 +31,7 @@ _INNER_TAB_RE = re.compile(r"\S[ ]*\t")  # a tab after a cell, not one leading a
 # Lines that close a page's article: sharing, printing, navigation, footers.
 _END_RE = re.compile(r"^\s*[【\[]?\s*(分享到|打印本页|关闭窗口|扫一扫|上一篇|下一篇|责任编辑|相关链接|主办单位|网站标识码)")
 _MAX_HEADER_CELL = 24
+_MAX_HEADER_CELLS = 20  # also bounds the scan from each line, keeping the search linear
 _CATEGORY_RE = re.compile(r"^[一二三四五六七八九十]{1,3}\s*[、.．]\s*\S+$|^\S{2,16}[（(]\s*[\d一二三四五六七八九十]+\s*[项件个]\s*[）)]$")
 _MAX_SEQ_STEP = 30
 _MAX_BRIDGE = 60  # a plain line longer than this between pipe rows is prose, not part of the table
@@ -211,8 +212,9 @@ def _split_header_line(line: str) -> tuple[list[str], str] | None:
     return None
 
 
-def _next_filled(lines: list[str], j: int) -> int | None:
-    return next((k for k in range(j, len(lines)) if lines[k].strip()), None)
+def _next_filled(lines: list[str], j: int, window: int = 5) -> int | None:
+    """The next non-blank line within a few lines (tables do not hold long blank runs)."""
+    return next((k for k in range(j, min(len(lines), j + window)) if lines[k].strip()), None)
 
 
 def _space_tables(lines: list[str], used: list[bool]) -> list[TextTable]:
@@ -221,7 +223,7 @@ def _space_tables(lines: list[str], used: list[bool]) -> list[TextTable]:
     i = 0
     while i < len(lines):
         found = None if used[i] or _INNER_TAB_RE.search(lines[i]) else _split_header_line(lines[i])
-        nxt = _next_filled(lines, i + 1)
+        nxt = _next_filled(lines, i + 1) if found else None
         if found is None or nxt is None or seq_value(_cell_line(lines[nxt])) is not None:
             i += 1
             continue
@@ -249,7 +251,7 @@ def _space_tables(lines: list[str], used: list[bool]) -> list[TextTable]:
 def _cell_header(lines: list[str], used: list[bool], i: int) -> tuple[list[str], int] | None:
     """Header cells written one per line from line i, and the index of the first data line."""
     one_line = _split_header_line(lines[i]) if not _INNER_TAB_RE.search(lines[i].strip()) else None
-    nxt = _next_filled(lines, i + 1)
+    nxt = _next_filled(lines, i + 1) if one_line else None
     if one_line and nxt is not None and seq_value(_cell_line(lines[nxt])) is not None:
         return one_line[0], nxt  # header on one line, cells one per line below it
     first = _cell_line(lines[i])
@@ -265,7 +267,7 @@ def _cell_header(lines: list[str], used: list[bool], i: int) -> tuple[list[str],
         if seq_value(cell) is not None or len(normalize_name(cell)) > _MAX_HEADER_CELL or "|" in cell \
                 or _CATEGORY_RE.match(cell):
             break
-        if _INNER_TAB_RE.search(lines[j].strip()):
+        if _INNER_TAB_RE.search(lines[j].strip()) or len(header) >= _MAX_HEADER_CELLS:
             return None
         header.append(cell)
         j += 1
