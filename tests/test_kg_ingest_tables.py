@@ -283,3 +283,20 @@ def test_short_row_after_a_merged_lead_keeps_its_supporting_unit():
     assert got is not None
     assert got.items[1].lead_departments == ["区教育局"]
     assert got.items[1].supporting_departments == ["区公安分局"]
+
+
+def test_totals_notes_and_signature_are_not_items():
+    grid = [
+        ["序号", "项目名称", "责任单位", "投资（万元）"],
+        ["1", "新建学校", "区教育局", "3000"],
+        ["2", "改造道路", "区住建局", "1200"],
+        ["合计", "", "", "4200"],
+        ["注：投资为年度计划数，以实际完成为准。", "", "", ""],
+    ]
+    got = items_from_grid(grid)
+    assert got is not None and len(got.items) == 2
+    assert got.items[1].text == "改造道路"
+    lines = ["序号", "民生实事", "责任单位", "1", "新建公园2个。", "区城管局", "2", "新建游泳馆1座。", "区文体局",
+             "", "某区人民政府办公室", "2024年3月1日"]
+    _, items = _items("\n".join(lines))
+    assert [it.departments for it in items] == [["区城管局"], ["区文体局"]]

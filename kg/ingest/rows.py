@@ -24,6 +24,8 @@ _HEADER_SCAN = 15
 _EXPLICIT_RUN = 3
 _CN_HEADING_RE = re.compile(r"^[一二三四五六七八九十]{1,3}\s*[、.．]\s*(.+)$")
 _COUNT_SUFFIX_RE = re.compile(r"\s*[（(]\s*[\d" + CN_NUMERAL_CHARS + r"]+\s*(?:项|件|个)\s*[）)]\s*$")
+# 合计/小计 rows sum the items; 注/说明 rows annotate the table; neither is an item.
+_TOTAL_OR_NOTE_RE = re.compile(r"^\s*(?:合\s*计|总\s*计|小\s*计|共\s*计|注\s*[:：]|说明\s*[:：]|备注\s*[:：])")
 _CARRY_ROLES = ("category", "officials", "lead", "supporting", "departments", "deadline")
 _UNIT_ROLES = ("lead", "supporting", "departments")
 _LEAD_MARK_RE = re.compile(r"\s*[（(]\s*(?:牵头|主责|牵头单位)\s*[）)]")
@@ -201,7 +203,8 @@ def _align_rows(body: list[list[str]], header: list[str], roles: list[str | None
     for row in body:
         while row and not row[-1]:
             row = row[:-1]
-        if not any(row) or _is_repeated_header(row, header):
+        first = next((c for c in row if c), "")
+        if not first or _is_repeated_header(row, header) or _TOTAL_OR_NOTE_RE.match(first):
             continue
         has_seq = seq_col is not None and seq_col < len(row) and seq_value(row[seq_col]) is not None
         cat = _category_of(row, has_seq)

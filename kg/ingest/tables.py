@@ -29,7 +29,10 @@ _SEPARATOR_RE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$|^
 _CELL_PIPE_RE = re.compile(r"^([^|]+?)\s*\|\s*$")
 _INNER_TAB_RE = re.compile(r"\S[ ]*\t")  # a tab after a cell, not one leading a line
 # Lines that close a page's article: sharing, printing, navigation, footers.
-_END_RE = re.compile(r"^\s*[【\[]?\s*(分享到|打印本页|关闭窗口|扫一扫|上一篇|下一篇|责任编辑|相关链接|主办单位|网站标识码)")
+_END_RE = re.compile(r"^\s*[【\[]?\s*(分享到|打印本页|关闭窗口|扫一扫|上一篇|下一篇|责任编辑|相关链接|主办单位|网站标识码"
+                     r"|注\s*[:：]|备注\s*[:：]|说明\s*[:：]|附件\s*[:：\d]|抄送\s*[:：]|\d{4}年\d{1,2}月\d{1,2}日\s*$)")
+# A signature just above the closing date: the issuing office, not a unit of the last row.
+_SIGNATURE_RE = re.compile(r"(人民政府|办公室|委员会|办事处)$")
 _MAX_HEADER_CELL = 24
 _MAX_HEADER_CELLS = 20  # also bounds the scan from each line, keeping the search linear
 _CATEGORY_RE = re.compile(r"^[一二三四五六七八九十]{1,3}\s*[、.．]\s*\S+$|^\S{2,16}[（(]\s*[\d一二三四五六七八九十]+\s*[项件个]\s*[）)]$")
@@ -189,6 +192,8 @@ def _cell_tables(lines: list[str], used: list[bool]) -> list[TextTable]:
             else:
                 cells.append(_cell_line(line))
             j += 1
+        if j < len(lines) and re.match(r"^\s*\d{4}年", lines[j]) and cells and _SIGNATURE_RE.search(cells[-1]):
+            cells.pop()
         rows = _rows_at_seq(cells, header)
         if rows:
             out.append(TextTable(i, j, [header, *rows], "cells", multiline=True))
