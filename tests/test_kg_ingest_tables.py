@@ -300,3 +300,15 @@ def test_totals_notes_and_signature_are_not_items():
              "", "某区人民政府办公室", "2024年3月1日"]
     _, items = _items("\n".join(lines))
     assert [it.departments for it in items] == [["区城管局"], ["区文体局"]]
+
+
+def test_mixed_headers_take_their_first_part():
+    grid = [
+        ["序号", "目标任务及完成时限", "牵头领导及单位", "配合单位"],
+        ["1", "新建幼儿园2所，8月底前完成", "周  平 区教育局", "区财政局"],
+    ]
+    got = items_from_grid(grid)
+    assert got is not None
+    item = got.items[0]
+    assert "新建幼儿园2所" in item.text and item.officials == ["周平"]
+    assert item.lead_departments == ["区教育局"] and item.departments == ["区教育局", "区财政局"]

@@ -38,10 +38,16 @@ _TEXT_HEADER_RE = re.compile(r"项目|任务|实事|内容|目标")
 
 def header_role(cell: str) -> str | None:
     """fields.column_role, plus long or unusual headers that can only be the item's wording."""
+    h = normalize_name(cell)
+    # "目标任务及完成时限", "牵头领导及单位": the column holds what its first part names.
+    parts = [p for p in re.split(r"及|和|与|/|、", h) if p]
+    if len(parts) > 1:
+        first = column_role(parts[0]) or header_role(parts[0])
+        if first:
+            return first
     role = column_role(cell)
     if role:
         return role
-    h = normalize_name(cell)
     if 2 <= len(h) <= 16 and _PROGRESS_HEADER_RE.search(h):
         return "progress"
     if 2 <= len(h) <= 24 and _TEXT_HEADER_RE.search(h) and not re.search(r"\d{3,}", h):
@@ -74,7 +80,8 @@ def is_person_list(cell: str) -> bool:
 
 
 def _is_name(name: str) -> bool:
-    if not _HAN_RE.match(name):
+    # "区财政", "县教体" are units written without 局; names do not start with a level.
+    if not _HAN_RE.match(name) or name[0] in "区县市镇乡省":
         return False
     if "·" in name:  # 买买提·艾力
         return 3 <= len(name) <= 12
@@ -88,7 +95,7 @@ def looks_like_unit(name: str) -> bool:
     if not name or re.search(r"\d", name) or name.endswith("。") or _VERB_START_RE.match(name):
         return False
     name = name.strip(".")
-    if name.startswith(("各", "相关", "有关")) and len(name) <= 12:
+    if name.startswith(("各", "相关", "有关")) and len(name) <= 12 or name.endswith(("部门", "单位")) and len(name) <= 12:
         return True
     return looks_like_department(name) and len(name) <= 20 and not re.search(r"[，。；：]", name)
 

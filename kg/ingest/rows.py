@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from kg.ingest.align import align_row
-from kg.ingest.cells import header_role, seq_value
+from kg.ingest.cells import header_role, looks_like_unit, seq_value
 from kg.ingest.fields import parse_departments, parse_officials
 from kg.text import CN_NUMERAL_CHARS, collapse_spaces, normalize_name
 
@@ -148,8 +148,6 @@ def unit_pairs(cell: str, role: str) -> list[tuple[str, str]]:
 def _split_units(text: str, role: str) -> list[tuple[str, str]]:
     # Units printed with spaces between them ("财政局 发改委 各区镇") are one name each;
     # a padded single name ("区 民政局") is not split because its parts are not units.
-    from kg.ingest.cells import looks_like_unit
-
     pieces = [text]
     tokens = text.split()
     if len(tokens) > 1 and all(looks_like_unit(t) for t in tokens):
@@ -160,6 +158,17 @@ def _split_units(text: str, role: str) -> list[tuple[str, str]]:
             if name and name not in {n for n, _ in pairs}:
                 pairs.append((name, r))
     return pairs
+
+
+def _join_single_chars(tokens: list[str]) -> list[str]:
+    """"周 平" split on spaces gives 周, 平: one-character pieces are a padded name."""
+    out: list[str] = []
+    for t in tokens:
+        if out and len(t) == 1 and (len(out[-1]) == 1 or out[-1].endswith("\0")):
+            out[-1] = out[-1].rstrip("\0") + t + "\0"
+        else:
+            out.append(t)
+    return [t.rstrip("\0") for t in out]
 
 
 def _row_cells(subrow: dict[int, str], roles: list[str | None]) -> dict[str, list[str]]:
@@ -311,9 +320,15 @@ def _add_fields(item: ParsedItem, texts: list[str], cells: dict[str, list[str]])
     body = "；".join(collapse_spaces(t.replace("\n", "")) for t in texts if t)
     if body:
         item.text = f"{item.text}；{body}" if item.text else body
-    for cell in cells.get("officials", []):
-        item.officials.extend(n for n in parse_officials(cell) if n not in item.officials)
     pairs: list[tuple[str, str]] = []
+    for cell in cells.get("officials", []):
+        # A "牵头领导及单位" column names units beside the leaders: they lead.
+        tokens = _join_single_chars([t for t in re.split(r"[、，,；;\s]+", cell) if t])
+        units = [t for t in tokens if looks_like_unit(t)]
+        if units and len(units) < len(tokens):
+            pairs += [(normalize_name(u), "lead") for u in units]
+            cell = "、".join(t for t in tokens if t not in units)
+        item.officials.extend(n for n in parse_officials(cell) if n not in item.officials)
     for role in _UNIT_ROLES:
         for cell in cells.get(role, []):
             pairs += unit_pairs(cell, {"departments": "responsible"}.get(role, role))
