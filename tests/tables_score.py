@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from kg.ingest.read import read_document
-from kg.ingest.rows import items_from_grid
+from kg.ingest.rows import items_from_grid, items_from_grids
 from kg.ingest.tables import find_text_tables
 from kg.ingest.targets import extract_targets
 from kg.text import normalize_name
@@ -22,14 +22,15 @@ from kg.vocab.departments import resolve_department
 
 def table_items(path: Path) -> tuple[str, list]:
     raw = read_document(path)
-    grids = [(g, "grid", False) for g in getattr(raw, "grids", [])]
-    grids += [(t.grid, t.kind, t.multiline) for t in find_text_tables(raw.lines)]
     items, kinds = [], []
-    for grid, kind, multiline in grids:
-        got = items_from_grid(grid, kind, multiline=multiline)
+    for got in items_from_grids(getattr(raw, "grids", [])):
+        items += got.items
+        kinds.append("grid")
+    for t in find_text_tables(raw.lines):
+        got = items_from_grid(t.grid, t.kind, multiline=t.multiline)
         if got:
             items += got.items
-            kinds.append(kind)
+            kinds.append(t.kind)
     return ",".join(kinds) or "no table", items
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from kg.ingest.parse import parse_document
 from kg.ingest.read import read_document
-from kg.ingest.rows import items_from_grid
+from kg.ingest.rows import items_from_grid, items_from_grids
 from kg.ingest.tables import find_text_tables
 
 
@@ -312,3 +312,14 @@ def test_mixed_headers_take_their_first_part():
     item = got.items[0]
     assert "新建幼儿园2所" in item.text and item.officials == ["周平"]
     assert item.lead_departments == ["区教育局"] and item.departments == ["区教育局", "区财政局"]
+
+
+def test_table_split_over_pages_reads_as_one():
+    page1 = [["序号", "实事项目", "责任单位"], ["1", "新建学校2所", "区教育局"], ["2", "新增学位", "区教育局"]]
+    page2 = [["", "1200个", ""], ["3", "新建公园4个", "区城管局"]]  # row 2 cut at the page break
+    page3 = [["序号", "实事项目", "责任单位"], ["4", "改造道路6条", "区住建局"]]  # header repeated
+    got = items_from_grids([page1, page2, page3])
+    assert len(got) == 1
+    items = got[0].items
+    assert [it.seq for it in items] == [1, 2, 3, 4]
+    assert "1200个" in items[1].text

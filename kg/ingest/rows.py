@@ -203,6 +203,30 @@ def items_from_grid(grid: list[list[str]], layout: str = "table", *, multiline: 
     return GridItems(items=items, title_lines=title_lines, layout=layout)
 
 
+def items_from_grids(grids: list[list[list[str]]], layout: str = "table") -> list[GridItems]:
+    """Items of a document's real tables, a table split over pages read as one.
+
+    A PDF (or a Word document with page-sized tables) cuts one table into several grids:
+    a grid without a header of its own, as wide as the table before it, or one that
+    repeats that table's header, continues it, and a row cut at the page break joins the
+    item above it.
+    """
+    groups: list[list[list[str]]] = []
+    last_header: list[str] | None = None
+    for grid in grids:
+        rows = [[_clean(c) for c in row] for row in grid]
+        found = find_header(rows)
+        width = max((len(r) for r in rows), default=0)
+        if last_header is not None and groups and (
+                (found is None and abs(width - len(last_header)) <= 1)
+                or (found is not None and [c for c in rows[found[0]] if c] == [c for c in last_header if c])):
+            groups[-1].extend(rows[found[0] + 1:] if found is not None else rows)
+            continue
+        groups.append(rows)
+        last_header = rows[found[0]] if found is not None else None
+    return [got for g in groups if (got := items_from_grid(g, layout)) is not None]
+
+
 def _align_rows(body: list[list[str]], header: list[str], roles: list[str | None], *, multiline: bool,
                 merged: bool) -> tuple[list[list[dict[int, str]]], list[str | None]]:
     k = len(roles)

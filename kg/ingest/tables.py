@@ -58,11 +58,11 @@ class TextTable:
 
 def document_tables(raw: RawDocument) -> tuple[str | None, str, list[ParsedItem]] | None:
     """(title, layout, items) of every item table in a document (real grids, then text), or None."""
-    from kg.ingest.rows import items_from_grid
+    from kg.ingest.rows import items_from_grid, items_from_grids
 
     texts = find_text_tables(raw.lines)
-    found = [(g, "table", False) for g in raw.grids] + [(t.grid, t.layout, t.multiline) for t in texts]
-    results = [r for g, layout, ml in found if (r := items_from_grid(g, layout, multiline=ml))]
+    results = items_from_grids(raw.grids)
+    results += [r for t in texts if (r := items_from_grid(t.grid, t.layout, multiline=t.multiline))]
     items = [it for r in results for it in r.items]
     if not items:
         return None
