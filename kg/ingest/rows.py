@@ -13,16 +13,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from kg.ingest.align import align_row
-from kg.ingest.cells import header_role, looks_like_unit, seq_value
+from kg.ingest.cells import looks_like_unit, seq_value
 from kg.ingest.fields import parse_departments, parse_officials
+from kg.ingest.header import CN_HEADING_RE, find_header, is_repeated_header, is_subheader, merge_subheader
 from kg.text import CN_NUMERAL_CHARS, collapse_spaces, normalize_name
 
 if TYPE_CHECKING:
     from kg.ingest.parse import ParsedItem
 
-_HEADER_SCAN = 15
 _EXPLICIT_RUN = 3
-_CN_HEADING_RE = re.compile(r"^[一二三四五六七八九十]{1,3}\s*[、.．]\s*(.+)$")
 _COUNT_SUFFIX_RE = re.compile(r"\s*[（(]\s*[\d" + CN_NUMERAL_CHARS + r"]+\s*(?:项|件|个)\s*[）)]\s*$")
 # 合计/小计 rows sum the items; 注/说明 rows annotate the table; neither is an item.
 _TOTAL_OR_NOTE_RE = re.compile(r"^\s*(?:合\s*计|总\s*计|小\s*计|共\s*计|注\s*[:：]|说明\s*[:：]|备注\s*[:：])")
@@ -45,82 +44,13 @@ def _clean(cell: str | None) -> str:
     return (cell or "").replace("\r", "").strip()
 
 
-def find_header(grid: list[list[str]]) -> tuple[int, list[str | None]] | None:
-    """(row index, column roles) of the row naming most roles, one of them the item's wording."""
-    best: tuple[int, int, list[str | None]] | None = None
-    for i, row in enumerate(grid[:_HEADER_SCAN]):
-        roles = [header_role(c) if len(_clean(c)) <= 24 else None for c in row]
-        named = {r for r in roles if r}
-        # An item table names its 序号 or its units or leaders; a metadata table
-        # (索引号/主题分类/发布机构) names neither.
-        if not named & {"text", "title"} or not named & {"seq", "officials", "lead", "supporting", "departments"}:
-            continue
-        if seq_value(_clean(row[0]) if row else "") is not None:
-            continue
-        if best is None or len(named) > best[0]:
-            best = (len(named), i, roles)
-    return (best[1], best[2]) if best else None
-
-
-def _merge_subheader(header: list[str], roles: list[str | None], sub: list[str]) -> tuple[list[str], list[str | None]]:
-    """Fold a second header row into the first ("2024年进展情况" over "截至9月底进展 | 四季度计划")."""
-    filled = [i for i, c in enumerate(sub) if c]
-    hdr_filled = [i for i, c in enumerate(header) if c]
-    if filled == list(range(len(filled))) and len(filled) < len(hdr_filled):
-        # Written compressed (text export): the sub-cells split one parent header cell,
-        # the one sharing words with them, else the last.
-        parent = hdr_filled[-1]
-        for i in hdr_filled:
-            if any(_shares(header[i], s) for s in sub if s):
-                parent = i
-        subs = [sub[i] for i in filled]
-        header = header[:parent] + subs + header[parent + 1:]
-        roles = roles[:parent] + [header_role(s) or roles[parent] for s in subs] + roles[parent + 1:]
-        return header, roles
-    # Positional (real tables): a sub-cell refines the column above it.
-    out_h, out_r = list(header), list(roles)
-    for i, s in enumerate(sub):
-        if s and i < len(out_h) and s != header[i]:
-            parent_role = out_r[i] or (out_r[i - 1] if i and not header[i] else None)
-            out_h[i] = s
-            out_r[i] = header_role(s) or parent_role
-    return out_h, out_r
-
-
-def _shares(a: str, b: str) -> bool:
-    a, b = normalize_name(a), normalize_name(b)
-    return any(a[i:i + 2] in b for i in range(len(a) - 1) if not a[i:i + 2].isdigit())
-
-
-def _is_subheader(row: list[str], header: list[str]) -> bool:
-    """A second header row: short label cells, no 序号, naming what the first row left open."""
-    cells = [c for c in row if c]
-    if len(cells) < 2 or seq_value(cells[0]) is not None or _CN_HEADING_RE.match(cells[0]):
-        return False
-    if not all(len(normalize_name(c)) <= 12 and not re.search(r"[，。；]", c) for c in cells):
-        return False
-    if len(cells) < len([c for c in header if c]):
-        return True
-    # A real table repeats vertically merged header cells ("序号") in the second row; the
-    # row still refines the header if its other cells are new column names.
-    new = [c for i, c in enumerate(row) if c and (i >= len(header) or c != header[i])]
-    same = len(cells) - len(new)
-    return same >= 1 and bool(new) and all(header_role(c) for c in new)
-
-
-def _is_repeated_header(row: list[str], header: list[str]) -> bool:
-    names = {normalize_name(h) for h in header if h}
-    hits = sum(1 for c in row if c and normalize_name(c) in names)
-    return hits >= 2
-
-
 def _category_of(row: list[str], has_seq_cell: bool) -> str | None:
     filled = [c for c in row if c]
     values = set(filled)
     if len(values) != 1 or has_seq_cell:
         return None
     lone = next(iter(values))
-    m = _CN_HEADING_RE.match(lone)
+    m = CN_HEADING_RE.match(lone)
     if m or _COUNT_SUFFIX_RE.search(lone) or len(filled) > 1 or (len(lone) <= 10 and not re.search(r"[\d。，]", lone)):
         return _COUNT_SUFFIX_RE.sub("", m.group(1) if m else lone).strip().rstrip("：:")
     return None
@@ -188,8 +118,8 @@ def items_from_grid(grid: list[list[str]], layout: str = "table", *, multiline: 
     header = grid[h]
     title_lines = list(dict.fromkeys(c for row in grid[:h] for c in row if c))
     body = grid[h + 1:]
-    if body and _is_subheader(body[0], header):
-        header, roles = _merge_subheader(header, roles, body[0])
+    if body and is_subheader(body[0], header):
+        header, roles = merge_subheader(header, roles, body[0])
         body = body[1:]
     roles = _settle_roles(roles)
     k = len(roles)
@@ -237,7 +167,7 @@ def _align_rows(body: list[list[str]], header: list[str], roles: list[str | None
         while row and not row[-1]:
             row = row[:-1]
         first = next((c for c in row if c), "")
-        if not first or _is_repeated_header(row, header) or _TOTAL_OR_NOTE_RE.match(first):
+        if not first or is_repeated_header(row, header) or _TOTAL_OR_NOTE_RE.match(first):
             continue
         has_seq = seq_col is not None and seq_col < len(row) and seq_value(row[seq_col]) is not None
         cat = _category_of(row, has_seq)
@@ -302,9 +232,9 @@ def _build_items(aligned: list[list[dict[int, str]]], categories: list[str | Non
             sub = dict(sub)
             cells = _row_cells(sub, roles)
             seq = next((seq_value(c) for c in cells.get("seq", []) if seq_value(c) is not None), None)
-            heading = [c for c in cells.get("title", []) + cells.get("category", []) if _CN_HEADING_RE.match(c)]
+            heading = [c for c in cells.get("title", []) + cells.get("category", []) if CN_HEADING_RE.match(c)]
             for c in heading:
-                category = _COUNT_SUFFIX_RE.sub("", _CN_HEADING_RE.match(c).group(1)).strip()  # type: ignore[union-attr]
+                category = _COUNT_SUFFIX_RE.sub("", CN_HEADING_RE.match(c).group(1)).strip()  # type: ignore[union-attr]
             # A 序号 merged over sub-rows is repeated in each of them by docx/xlsx readers.
             same_seq = seq is not None and bool(items) and items[-1].seq == seq
             starts_item = n == 0 and not same_seq and (seq is not None or not has_seq_col or not items)
