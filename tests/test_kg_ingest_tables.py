@@ -241,3 +241,34 @@ def test_signature_and_date_below_a_cell_table_are_not_units():
              "", "某区人民政府办公室", "2024年3月1日"]
     _, items = _items("\n".join(lines))
     assert [it.departments for it in items] == [["区城管局"], ["区文体局"]]
+
+
+def test_tab_table_with_category_lines_and_merged_category_column():
+    text = "\n".join([
+        "附件",
+        "2023年民生实事项目任务分解表",
+        "序号\t项目名称\t主要内容\t责任领导\t牵头单位\t协办单位\t完成时间",
+        "一、教育事业（2项）",
+        "1\t学校建设\t新建小学2所\t赵  六\t区教育局\t区财政局\t12月",
+        "2\t学位扩容\t新增学位800个\t\t区教育局\t各街道\t9月",
+        "",
+        "二、社会保障（1项）",
+        "3\t养老服务\t新建日间照料中心5处\t钱  七\t区民政局\t区卫健局、各街道\t11月",
+    ])
+    tables, items = _items(text)
+    assert len(tables) == 1 and tables[0].kind == "tab"
+    assert [(it.seq, it.category) for it in items] == [(1, "教育事业"), (2, "教育事业"), (3, "社会保障")]
+    assert items[1].officials == ["赵六"]  # merged 责任领导 carried down
+    assert items[2].supporting_departments == ["区卫健局", "各街道"]
+
+
+def test_cell_table_with_merged_category_and_leader_columns():
+    lines = ["序号", "类别", "项目名称", "建设内容", "牵头领导", "责任单位", "完成时限",
+             "1", "教育", "新建学校", "新建城东小学1所。", "张  三", "区教育局", "12月底前",
+             "2", "新增学位", "新增公办学位500个。", "区教育局", "10月底前",
+             "3", "卫生", "社区医院", "新建社区医院2家。", "李  四", "区卫健局", "区医保局", "11月底前"]
+    _, items = _items("\n".join(lines))
+    assert [(it.seq, it.category, it.title) for it in items] == [
+        (1, "教育", "新建学校"), (2, "教育", "新增学位"), (3, "卫生", "社区医院")]
+    assert [it.officials for it in items] == [["张三"], ["张三"], ["李四"]]
+    assert items[2].departments == ["区卫健局", "区医保局"]

@@ -42,43 +42,43 @@ def align_row(cells: list[str], roles: list[str | None], *, multiline: bool,
     before = [0.0]
     for cost in skip:
         before.append(before[-1] + cost)  # before[j]: cost of skipping columns 0..j-1
-    score = [[_NEG] * k for _ in cells]
-    back: list[list[int]] = [[-1] * k for _ in cells]
+    wording = [r in ("text", "title") for r in roles]
+    # State (column, whether this sub-row has placed its wording yet): a sub-row may only
+    # begin after a sub-row that has its wording, so a stray cell cannot open one.
+    states = [(j, t) for j in range(k) for t in (0, 1)]
+    score = [dict.fromkeys(states, _NEG) for _ in cells]
+    back: list[dict[tuple[int, int], tuple[int, int]]] = [{} for _ in cells]
     for j in range(k):
-        score[0][j] = emit[0][j] - before[j]
-    wrap_ok = [r in ("text", "title") for r in roles]
+        score[0][(j, int(wording[j]))] = emit[0][j] - before[j]
     for i in range(1, len(cells)):
-        for j in range(k):
-            best, arg = _NEG, -1
-            for p in range(k):
-                prev = score[i - 1][p]
-                if prev == _NEG:
-                    continue
+        for (p, t), prev in score[i - 1].items():
+            if prev == _NEG:
+                continue
+            for j in range(k):
                 if j > p:
-                    s = prev - (before[j] - before[p + 1])
+                    s, nt = prev - (before[j] - before[p + 1]), t or int(wording[j])
                 elif j == p:
                     if not multiline:
                         continue
-                    s = prev - _STAY.get(roles[j] or "", _STAY_OTHER)
-                elif wrap_ok[j]:
-                    s = prev - _WRAP
+                    s, nt = prev - _STAY.get(roles[j] or "", _STAY_OTHER), t
+                elif wording[j] and t:
+                    s, nt = prev - _WRAP, 1
                 else:
                     continue
-                if s > best:
-                    best, arg = s, p
-            if arg >= 0:
-                score[i][j] = best + emit[i][j]
-                back[i][j] = arg
+                s += emit[i][j]
+                if s > score[i][(j, nt)]:
+                    score[i][(j, nt)] = s
+                    back[i][(j, nt)] = (p, t)
     # Columns left after the last cell are skipped too.
-    j = max(range(k), key=lambda c: score[-1][c] - (before[k] - before[c + 1]))
+    state = max(states, key=lambda st: score[-1][st] - (before[k] - before[st[0] + 1]))
     # A row with one cell per column, none a misfit, is read as written (D10's 负责科室
     # holds unit-like names that would otherwise join the 牵头单位 above them).
     if len(cells) == k and all(emit[i][i] > _MISFIT for i in range(k)):
         return [{i: c.strip() for i, c in enumerate(cells)}]
-    path = [j]
+    path = [state[0]]
     for i in range(len(cells) - 1, 0, -1):
-        j = back[i][j]
-        path.append(j)
+        state = back[i][state]
+        path.append(state[0])
     path.reverse()
     subrows: list[dict[int, str]] = [{}]
     prev = -1

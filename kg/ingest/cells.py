@@ -27,6 +27,7 @@ _PROGRESS_ANY_RE = re.compile(r"已(?:完成|建成|开工|新增|签约|启动|
 _VERB_START_RE = re.compile(r"^(?:新建|建成|建设|完成|开展|实施|启动|推进|改造|改建|提升|打造|新增|为|对|在|加快|组织|举办)")
 _COMPOUND_SURNAMES = {"欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒",
                       "夏侯", "令狐", "端木", "南宫", "西门", "独孤", "呼延", "申屠", "澹台", "轩辕"}
+_ORG_END_RE = re.compile(r"(局|委|办|室|中心|集团|公司|会|队|院|所|站|部|联|社|处|科|组|街道|政府|镇|乡|村|社区|园区|园|馆|厅|署|团|行|校|台|协)$")
 _NAME_SPLIT_RE = re.compile(r"[、，,；;/\n]+")
 _UNIT_SPLIT_RE = re.compile(r"[、，,；;/\n\s]+")
 _YES_NO = {"是", "否", "完成", "未完成", "已完成", "—", "-", "/", "无"}
@@ -97,7 +98,11 @@ def looks_like_unit(name: str) -> bool:
     name = name.strip(".")
     if name.startswith(("各", "相关", "有关")) and len(name) <= 12 or name.endswith(("部门", "单位")) and len(name) <= 12:
         return True
-    return looks_like_department(name) and len(name) <= 20 and not re.search(r"[，。；：]", name)
+    # An organisation ends in an organisation word; a bare function word ("教育", "卫生" in
+    # a 类别 column) is not one although the function table knows it.
+    bare = re.sub(r"[（(][^（）()]*[）)]$", "", name)
+    return bool(_ORG_END_RE.search(bare)) and looks_like_department(bare) and len(name) <= 20 \
+        and not re.search(r"[，。；：]", name)
 
 
 def is_unit_list(cell: str) -> bool:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -37,6 +38,7 @@ _MAX_HEADER_CELL = 24
 _MAX_HEADER_CELLS = 20  # also bounds the scan from each line, keeping the search linear
 _CATEGORY_RE = re.compile(r"^[一二三四五六七八九十]{1,3}\s*[、.．]\s*\S+$|^\S{2,16}[（(]\s*[\d一二三四五六七八九十]+\s*[项件个]\s*[）)]$")
 _MAX_SEQ_STEP = 30
+_BRIDGE_LINES = 4
 _MAX_BRIDGE = 60  # a plain line longer than this between pipe rows is prose, not part of the table
 
 
@@ -126,9 +128,7 @@ def _pipe_tables(lines: list[str], used: list[bool]) -> list[TextTable]:
                 continue
             # Below a header, a plain line between pipe rows (a category heading, a wrapped
             # cell) or a blank line does not end the table.
-            nxt = next((k for k in range(j + 1, min(len(lines), j + 4)) if lines[k].strip()), None)
-            if not has_header or nxt is None or used[nxt] or not _is_pipe_row(lines[nxt]) \
-                    or len(line.strip()) > _MAX_BRIDGE:
+            if not has_header or not _resumes(lines, used, j, _is_pipe_row):
                 break
             if line.strip():
                 rows.append([line.strip()])
@@ -140,8 +140,20 @@ def _pipe_tables(lines: list[str], used: list[bool]) -> list[TextTable]:
     return out
 
 
+def _resumes(lines: list[str], used: list[bool], j: int, is_row: Callable[[str], bool]) -> bool:
+    """Lines j.. are short plain lines (category headings, blanks) followed by a table row."""
+    for k in range(j, min(len(lines), j + _BRIDGE_LINES)):
+        if used[k]:
+            return False
+        if k > j and is_row(lines[k]):
+            return True
+        if len(lines[k].strip()) > _MAX_BRIDGE or (k == j and is_row(lines[k])):
+            return False
+    return False
+
+
 def _names_columns(row: list[str]) -> bool:
-    roles = {header_role(c) for c in row if len(c) <= _MAX_HEADER_CELL} - {None}
+    roles = {header_role(c.strip()) for c in row if len(c.strip()) <= _MAX_HEADER_CELL} - {None}
     return bool(roles & {"text", "title"}) and bool(roles & {"seq", "officials", "lead", "supporting", "departments"})
 
 
@@ -152,9 +164,15 @@ def _tab_tables(lines: list[str], used: list[bool]) -> list[TextTable]:
         if used[i] or not _INNER_TAB_RE.search(lines[i].strip("\n")) or not lines[i].strip():
             i += 1
             continue
-        j, quotes = i, 0
-        while j < len(lines) and not used[j] and (quotes % 2 or _INNER_TAB_RE.search(lines[j])):
-            quotes += lines[j].count('"')
+        j, quotes, has_header = i, 0, False
+        while j < len(lines) and not used[j]:
+            line = lines[j]
+            # Below a header, category lines and blank lines between tab rows stay inside.
+            if not (quotes % 2 or _INNER_TAB_RE.search(line)) and (
+                    not has_header or not _resumes(lines, used, j, lambda ln: bool(_INNER_TAB_RE.search(ln)))):
+                break
+            has_header = has_header or (not quotes % 2 and _names_columns(line.strip().split("\t")))
+            quotes += line.count('"')
             j += 1
         block = "\n".join(lines[i:j])
         rows = [[c.strip() for c in r] for r in csv.reader(io.StringIO(block), delimiter="\t")]
