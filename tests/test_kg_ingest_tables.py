@@ -272,3 +272,20 @@ def test_cell_table_with_merged_category_and_leader_columns():
         (1, "教育", "新建学校"), (2, "教育", "新增学位"), (3, "卫生", "社区医院")]
     assert [it.officials for it in items] == [["张三"], ["张三"], ["李四"]]
     assert items[2].departments == ["区卫健局", "区医保局"]
+
+
+def test_box_drawing_and_full_width_pipes():
+    text = "\n".join([
+        "┌────┬──────────┬──────────┐",
+        "│序号│实事项目  │责任单位  │",
+        "├────┼──────────┼──────────┤",
+        "│1   │新建驿站6个│区总工会<br>各街道│",
+        "└────┴──────────┴──────────┘",
+        "",
+        "序号｜实事项目｜责任单位",
+        "1｜新建公厕9座｜区城管局",
+    ])
+    tables, items = _items(text)
+    assert {t.kind for t in tables} == {"pipe"} and len(items) == 2
+    assert items[0].departments == ["区总工会", "各街道"]
+    assert items[1].departments == ["区城管局"]

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     from kg.ingest.read import RawDocument
 
 _SEPARATOR_RE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$|^[\s|:-]+$")
+_RULES = str.maketrans({"｜": "|", "│": "|", "┃": "|", "║": "|"} | {c: "-" for c in "─━═┌┐└┘├┤┬┴┼┏┓┗┛┣┫┳┻╋╔╗╚╝╠╣╦╩╬"})
+_RULE_CHARS_RE = re.compile("[｜│┃║─━═┌┐└┘├┤┬┴┼┏┓┗┛┣┫┳┻╋╔╗╚╝╠╣╦╩╬]")
+_BR_RE = re.compile(r"<br\s*/?>", re.I)  # markdown cells break lines with <br>
 _CELL_PIPE_RE = re.compile(r"^([^|]+?)\s*\|\s*$")
 _INNER_TAB_RE = re.compile(r"\S[ ]*\t")  # a tab after a cell, not one leading a line
 # Lines that close a page's article: sharing, printing, navigation, footers.
@@ -75,7 +78,7 @@ def document_tables(raw: RawDocument) -> tuple[str | None, str, list[ParsedItem]
 
 
 def _pipe_cells(line: str) -> list[str]:
-    parts = [p.strip() for p in line.strip().split("|")]
+    parts = [_BR_RE.sub("\n", p).strip() for p in line.strip().split("|")]
     if parts and parts[0] == "" and line.strip().startswith("|"):
         parts = parts[1:]
     while parts and parts[-1] == "":
@@ -90,6 +93,9 @@ def _is_pipe_row(line: str) -> bool:
 def find_text_tables(lines: list[str]) -> list[TextTable]:
     """Every text-saved table in the lines, in document order, not overlapping."""
     from kg.ingest.runon import find_runon_tables
+
+    # Full-width and box-drawing rules (｜ │ ┃, ┌─┬─┐ lines) are pipes and separator rows too.
+    lines = [ln.translate(_RULES) if _RULE_CHARS_RE.search(ln) else ln for ln in lines]
 
     tables = find_runon_tables(lines)
     used = [False] * len(lines)
