@@ -235,7 +235,14 @@ def _parse_lines(lines: list[str]) -> tuple[str | None, str, list[ParsedItem]]:
 
 def parse_document(raw: RawDocument) -> ParsedDocument:
     """Cut a read document into items; raise InputError when none are recognisable."""
-    if raw.kind == "table":
+    try:  # [tables helper wiring, issue 8] real and text-saved tables first
+        from kg.ingest.tables import document_tables
+    except ImportError:
+        document_tables = None  # type: ignore[assignment]
+    recovered = document_tables(raw) if document_tables else None
+    if recovered is not None:
+        parsed = ParsedDocument(title=recovered[0], layout=recovered[1], items=recovered[2])
+    elif raw.kind == "table":
         items = parse_rows(raw.rows, "table")
         title = next((t for t in raw.title_lines if "民生" in t or "实事" in t), None)
         parsed = ParsedDocument(title=title, layout="table", items=items)
