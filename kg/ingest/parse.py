@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from kg.errors import InputError, TooLargeError
 from kg.ingest.fields import (
@@ -27,11 +28,17 @@ from kg.ingest.read import RawDocument
 from kg.ingest.segment import Segment, clean_line, is_heading, segment_lines
 from kg.text import CN_NUMERAL_CHARS, chinese_to_int, collapse_spaces
 
-try:  # the tables stage (kg.ingest.tables / kg.ingest.rows) lands in its own change
-    from kg.ingest import rows as _rows
-    from kg.ingest import tables as _tables
-except ImportError:  # pragma: no cover - depends on the merge order
-    _rows = _tables = None  # type: ignore[assignment]
+
+def _table_stage() -> tuple[Any, Any]:
+    """kg.ingest.tables and kg.ingest.rows, or (None, None) before the tables stage is merged.
+
+    Imported at call time: rows builds ParsedItems, so it imports this module.
+    """
+    try:
+        from kg.ingest import rows, tables
+    except ImportError:  # pragma: no cover - depends on the merge order
+        return None, None
+    return tables, rows
 
 _CN = "一二三四五六七八九十百零〇两"
 _HEADING_RE = re.compile(rf"^([{_CN}]+)\s*[、.．]\s*(.+)$")
@@ -231,6 +238,7 @@ def _original_pieces(seg: Segment, original: list[str], lines: list[str]) -> lis
 
 def _grid_items(grids: list[list[list[str]]], traditional: bool) -> tuple[list[ParsedItem], str | None, list[str]]:
     """Items from real tables (docx/html/xlsx/pdf grids), via kg.ingest.rows when present."""
+    _, _rows = _table_stage()
     if _rows is None:
         return [], None, []
     items: list[ParsedItem] = []
@@ -250,6 +258,7 @@ def _grid_items(grids: list[list[list[str]]], traditional: bool) -> tuple[list[P
 
 def _text_table_items(lines: list[str]) -> tuple[list[ParsedItem], str | None, list[str], set[int]]:
     """Items from tables saved as text; the line numbers they cover are returned too."""
+    _tables, _rows = _table_stage()
     if _tables is None or _rows is None:
         legacy = _parse_table_text(lines)
         if legacy is None:
@@ -261,7 +270,8 @@ def _text_table_items(lines: list[str]) -> tuple[list[ParsedItem], str | None, l
     layout = None
     titles: list[str] = []
     for table in _tables.find_text_tables(lines):
-        found = _rows.items_from_grid(table.grid)
+        found = _rows.items_from_grid(table.grid, getattr(table, "layout", "table-text"),
+                                      multiline=getattr(table, "multiline", False))
         if found is None:
             continue
         items.extend(found.items)
