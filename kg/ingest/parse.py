@@ -251,7 +251,7 @@ def _grid_items(grids: list[list[list[str]]], traditional: bool) -> tuple[list[P
         if found is None:
             continue
         items.extend(found.items)
-        layout = layout or f"grid:{found.layout}"
+        layout = layout or found.layout
         titles.extend(found.title_lines)
     return items, layout, titles
 
@@ -276,7 +276,7 @@ def _text_table_items(lines: list[str]) -> tuple[list[ParsedItem], str | None, l
             continue
         items.extend(found.items)
         covered.update(range(table.start, table.end))
-        layout = layout or f"text-table:{found.layout}"
+        layout = layout or found.layout
         titles.extend(found.title_lines)
     return items, layout, titles, covered
 

@@ -154,7 +154,7 @@ def _compare(gold: list[tuple[str, str]], got: list[tuple[str, str]]) -> Counts:
     return Counts(tp=tp, fp=len(left), fn=len(gold) - tp)
 
 
-def _targets_found(gold: list[list[Any]], item: ParsedItem) -> int:
+def _targets_found(gold: list[list[Any]], item: ParsedItem, misses: list[str] | None = None) -> int:
     got = [(t.value, _key(t.unit or "")) for t in extract_targets(item.text)]
     found = 0
     for value, unit in gold:
@@ -164,6 +164,8 @@ def _targets_found(gold: list[list[Any]], item: ParsedItem) -> int:
         if hit is not None:
             found += 1
             got.pop(hit)
+        elif misses is not None:
+            misses.append(f"item {item.seq}: target {value}{unit} not read")
     return found
 
 
@@ -212,7 +214,7 @@ def score_file(path: Path, gold: dict[str, Any]) -> FileScore:
         if "lead_departments" in g:
             score.lead.add(_compare(_department_keys(list(g["lead_departments"]), code),
                                     _department_keys(item.lead_departments, code)))
-        score.found_targets += _targets_found(list(g.get("targets", [])), item)
+        score.found_targets += _targets_found(list(g.get("targets", [])), item, score.misses)
     return score
 
 
