@@ -49,6 +49,8 @@ _SUPPORT_ONLY_RE = re.compile(r"^(?P<sup>.+?)(?:配合|协同|协办|协助|参�
 _SEP = "、，,；;/\n"
 _OPEN, _CLOSE = "（(［[【", "）)］]】"
 _TITLE_RE = re.compile(r"^(?:常务)?(?:副)?(?:区|县|市|镇|乡|街道)?(?:委)?(?:长|书记|常委|主任|副主任)(?=[\u4e00-\u9fff]{2,4}$)")
+# A word that is only a job title ("副区长 王建国" splits into it and the name).
+_JOB_TITLE_RE = re.compile(r"^(?:常务)?副?(?:区|县|市|镇|乡|旗)?(?:委)?(?:长|书记|副书记|常委|主任|副主任|委员|同志)$")
 _TRAILING_ETC_RE = re.compile(r"(?:等(?:相关|有关)?(?:单位|部门)?|等)$")
 
 
@@ -135,7 +137,7 @@ def parse_officials(text: str) -> list[str]:
     names = []
     for name in split_names(text):
         name = _TITLE_RE.sub("", name)
-        if name and name not in ("无", "/", "-", "—"):
+        if name and name not in ("无", "/", "-", "—") and not _JOB_TITLE_RE.match(name):
             names.append(name)
     return list(dict.fromkeys(names))
 

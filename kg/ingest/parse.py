@@ -205,8 +205,11 @@ def items_from_segments(segs: list[Segment], norm: NormalisedText) -> list[Parse
         for i, _ in seg.fields:
             line = clean_line(lines[i])[0]
             pairs = field_line(line)
-            if pairs is None:  # a bracketed list on its own line: "（区城乡交运局）"
-                apply_fields(item, extract_fields("x" + line))
+            if pairs is None:  # "（区城乡交运局）" or "区卫健局牵头，区民政局配合" on its own line
+                found = extract_fields("x" + line)
+                if not found.departments:
+                    found = Fields(text="", departments=parse_departments(line))
+                apply_fields(item, found)
                 continue
             for role, value in pairs:
                 extra = Fields(text="")
@@ -282,8 +285,11 @@ def _text_table_items(lines: list[str]) -> tuple[list[ParsedItem], str | None, l
 
 
 def _pick_title(candidates: list[str]) -> str | None:
+    # A title names the list and is short; a lede mentioning 民生实事 is a sentence.
     cands = [c.strip() for c in candidates if c and c.strip()]
-    return next((t for t in cands if "民生" in t or "实事" in t), cands[0] if cands else None)
+    named = [t for t in cands if "民生" in t or "实事" in t]
+    return next((t for t in named if len(t) <= 50 and not t.endswith("。")), named[0] if named else
+                cands[0] if cands else None)
 
 
 def parse_document(raw: RawDocument, *, max_items: int = MAX_ITEMS) -> ParsedDocument:

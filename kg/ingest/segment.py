@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from kg.ingest.fields import extract_fields, field_line, key_role
+from kg.ingest.fields import extract_fields, field_line, key_role, looks_like_department, parse_departments
 from kg.text import chinese_to_int
 
 _CN = "一二三四五六七八九十百零〇两"
@@ -23,6 +23,8 @@ _MARKERS: list[tuple[str, re.Pattern[str]]] = [
     ("pcn", re.compile(rf"^[（(]\s*([{_CN}]+)\s*[）)]\s*[、.．]?\s*(.*)$")),
     ("par", re.compile(r"^[（(]\s*(\d{1,4})\s*[）)]\s*[、.．]?\s*(.*)$")),
     ("ar", re.compile(r"^(\d{1,4})\s*[．.、](?!\d)\s*(.*)$")),
+    ("arp", re.compile(r"^(\d{1,4})\s*[)）]\s*(.*)$")),
+    ("bullet", re.compile(r"^([●•▪■◆◇○◎□])\s*(.*)$")),
     ("circ", re.compile(r"^([①-⑳])\s*(.*)$")),
     # "01 新建…": a number, then a space, then words (never 2023年 or 12月).
     ("pad", re.compile(r"^(\d{1,4})[ \t\u3000]+(?![年月日])([\u4e00-\u9fff“\"《].*)$")),
@@ -94,6 +96,8 @@ def is_heading(text: str) -> bool:
 
 
 def _seq(token: str) -> int | None:
+    if token in "●•▪■◆◇○◎□":
+        return None  # bullets count in document order
     if token in _CIRCLED:
         return _CIRCLED.index(token) + 1
     try:
@@ -203,10 +207,10 @@ def _numbered(cleaned: list[tuple[str, int]], item_kinds: set[str], outer: set[s
         elif m is None and _COUNT_RE.search(text) and is_heading(text):
             category = _category_name(text)  # "教育服务（3项）" without a number
             current = None
-        elif current is not None and (field_line(text) or _paren_fields(text)):
+        elif current is not None and (field_line(text) or _paren_fields(text) or _phrase_fields(text)):
             current.fields.append((i, col))
         elif current is not None and (kind is not None and kind not in outer  # a sub-item
-                                      or (not after_blank and not last_text.rstrip().endswith(tuple(_TERMINAL)))):
+                                      or _continues(last_text, after_blank)):
             current.parts.append((i, col))
             last_text = text
         else:
@@ -214,6 +218,27 @@ def _numbered(cleaned: list[tuple[str, int]], item_kinds: set[str], outer: set[s
         after_blank = False
         i += 1
     return segs
+
+
+def _continues(last_text: str, after_blank: bool) -> bool:
+    """A line without a marker continues the item when the item's last line is unfinished.
+
+    A wrapped line follows a line with no sentence end; after a blank line only an item
+    that is so far just a name ("1. 新建学校" then its description) takes the paragraph,
+    so a closing paragraph after a finished item is never glued to it.
+    """
+    last = last_text.rstrip()
+    if last.endswith(tuple(_TERMINAL)):
+        return False
+    return not after_blank or is_heading(last)
+
+
+def _phrase_fields(text: str) -> bool:
+    """A line that only assigns departments: "区卫健局牵头，区民政局、区医保局配合。"."""
+    if len(text) > 80 or not re.search(r"(?:牵头|配合|协同|协办)[。；;]?$", text):
+        return False
+    pairs = parse_departments(text)
+    return bool(pairs) and all(role != "responsible" for _, role in pairs) and all(looks_like_department(n) for n, _ in pairs)
 
 
 def _paren_fields(text: str) -> bool:
