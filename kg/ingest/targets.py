@@ -29,6 +29,7 @@ _TRAD_UNITS = str.maketrans("萬億個戶處臺張間條場輛棟幢項號屆筆
 # Clause boundaries are looked for this far from a number: a metric is a short phrase, and
 # a bounded window keeps extraction linear in the text size.
 _WINDOW = 80
+_CONTEXT = 300
 _UNIT_ALIASES = {"㎡": "平方米", "千米": "公里"}
 # A number followed by these names a date, age, anniversary or line, not a quantity.
 _NOT_QUANTITY = ("周年", "周岁", "岁", "年", "月", "日", "号", "路", "时", "届", "级", "版", "代", "楼", "层")
@@ -173,7 +174,9 @@ def extract_targets(text: str) -> list[Target]:
         comparator = _comparator(norm, m, clause_lo)
         if comparator == "exact" and targets and not norm[floor: m.start()].strip("、和及与 "):
             comparator = targets[-1].comparator  # 不少于30周、230村次: one bound for the list
-        concept = classify_target(metric, norm)
+        # The context that qualifies a target type is the item around it; a bounded window
+        # is the whole of any real item and keeps a runaway text linear.
+        concept = classify_target(metric, norm[max(0, m.start() - _CONTEXT): m.end() + _CONTEXT])
         targets.append(Target(
             metric=metric, value=value, unit=unit, comparator=comparator,
             cumulative="累计" in norm[clause_lo: m.start()], raw=text[m.start(): m.end()],
