@@ -14,7 +14,7 @@ from kg.store.workspace import Workspace
 
 runner = CliRunner()
 REPO = Path(__file__).resolve().parent.parent
-EVAL_DIR = REPO / "data" / "eval" / "extraction"
+EVAL_DIR = REPO / "data" / "eval" / "layouts"
 
 
 def _gold(tmp_path: Path, items: list[dict], text: str, name: str = "a.txt") -> Path:
