@@ -182,3 +182,23 @@ def test_limits_and_errors():
         _parse("\n".join(f"{n}. 新建公园{n}座。" for n in range(1, 30)), max_items=10)
     with pytest.raises(InputError, match="no recognisable"):
         _parse("这是一段没有任何项目的文字。")
+
+
+def test_names_on_the_lines_under_an_empty_key():
+    text = "某区2024年民生实事\n1. 新建学校3所。\n责任单位：\n区教育局\n区财政局\n2. 新增床位50张。\n牵头单位：\n区民政局\n配合单位：区卫健局\n以上项目年底完成。"
+    assert [(it.departments, it.lead_departments) for it in _parse(text).items] == [
+        (["区教育局", "区财政局"], []), (["区民政局", "区卫健局"], ["区民政局"])]
+
+
+def test_record_blocks_start_at_the_repeated_first_key():
+    text = ("某区2024年民生实事\n项目名称：新建学校\n建设内容：新建学校3所\n责任单位：区教育局\n\n"
+            "项目名称：养老床位\n建设内容：新增床位50张\n牵头单位：区民政局")
+    items = _parse(text).items
+    assert [(it.title, it.text, it.departments) for it in items] == [
+        ("新建学校", "项目名称：新建学校；建设内容：新建学校3所", ["区教育局"]),
+        ("养老床位", "项目名称：养老床位；建设内容：新增床位50张", ["区民政局"])]
+
+
+def test_run_in_enumeration():
+    text = "今年要办好五件实事：一是新建公园2座；二是新增车位300个；三是改造小区4个；四是新建书房5家；五是培训1000人次。"
+    assert [it.text for it in _parse(text).items] == ["新建公园2座", "新增车位300个", "改造小区4个", "新建书房5家", "培训1000人次"]

@@ -36,13 +36,18 @@ def _table_stage() -> tuple[Any, Any]:
     """
     try:
         from kg.ingest import rows, tables
-    except ImportError:  # pragma: no cover - depends on the merge order
+    except ImportError as exc:  # pragma: no cover - depends on the merge order
+        # Only the stage's absence is tolerated; a broken import inside it must show.
+        if exc.name not in ("kg.ingest.rows", "kg.ingest.tables"):
+            raise
         return None, None
     return tables, rows
 
 _CN = "一二三四五六七八九十百零〇两"
 _HEADING_RE = re.compile(rf"^([{_CN}]+)\s*[、.．]\s*(.+)$")
 _COUNT_SUFFIX_RE = re.compile(r"\s*[（(]\s*[\d" + CN_NUMERAL_CHARS + r"]+\s*(?:项|件)\s*[）)]\s*$")
+_LABELLED_RE = re.compile(r"^[\u4e00-\u9fff]{2,8}\s*[:：]")
+_LABEL_RE = re.compile(r"^(?:项目名称|实事名称|名称)\s*[:：]\s*(.+)$")
 # Items per document before parsing stops: a real list has tens, a city's annual plan a
 # few hundred; thousands mean a wrong file or a runaway split.
 MAX_ITEMS = 2000
@@ -198,13 +203,19 @@ def items_from_segments(segs: list[Segment], norm: NormalisedText) -> list[Parse
     items: list[ParsedItem] = []
     for n, seg in enumerate(segs, 1):
         pieces = [seg.head] + [clean_line(lines[i])[0] for i, _ in seg.parts[1:]]
-        text = collapse_spaces("".join(pieces))
+        text = collapse_spaces(_join(pieces))
         found = extract_fields(text)
         item = ParsedItem(seq=seg.seq if seg.seq is not None else n, text=found.text or text, category=seg.category)
         apply_fields(item, found)
+        last_role: str | None = None
         for i, _ in seg.fields:
             line = clean_line(lines[i])[0]
             pairs = field_line(line)
+            if pairs is None and last_role is not None:  # names under "责任单位：" on their own lines
+                extra = Fields(text="")
+                extra.add(last_role, line)
+                apply_fields(item, extra)
+                continue
             if pairs is None:  # "（区城乡交运局）" or "区卫健局牵头，区民政局配合" on its own line
                 found = extract_fields("x" + line)
                 if not found.departments:
@@ -215,9 +226,13 @@ def items_from_segments(segs: list[Segment], norm: NormalisedText) -> list[Parse
                 extra = Fields(text="")
                 extra.add(role, value)
                 apply_fields(item, extra)
+            # A key with nothing after it ("责任单位：") takes the names on the next lines.
+            last_role = pairs[-1][0] if pairs and not pairs[-1][1] and pairs[-1][0] != "progress" else None
         # An outline item's first line is its name ("第一项　学前教育扩容工程"), the rest its content.
         if seg.title:
             item.title = seg.title
+        elif (label := _LABEL_RE.match(seg.head)) and len(pieces) > 1:
+            item.title = collapse_spaces(label.group(1))  # "1. 项目名称：新建学校" then its content
         elif len(pieces) > 1 and is_heading(seg.head):
             item.title = collapse_spaces(seg.head)
         else:
@@ -226,6 +241,16 @@ def items_from_segments(segs: list[Segment], norm: NormalisedText) -> list[Parse
             item.original_text = collapse_spaces("".join(_original_pieces(seg, norm.original, lines)))
         items.append(item)
     return items
+
+
+def _join(pieces: list[str]) -> str:
+    """Wrapped lines join directly; a labelled line ("建设内容：…") after an unfinished one gets a "；"."""
+    out = pieces[0]
+    for piece in pieces[1:]:
+        if _LABELLED_RE.match(piece) and out and out[-1] not in "。；;，,：:！？":
+            out += "；"
+        out += piece
+    return out
 
 
 def _original_pieces(seg: Segment, original: list[str], lines: list[str]) -> list[str]:

@@ -119,7 +119,9 @@ def read_place_and_year(path: Path, raw: RawDocument, parsed: ParsedDocument, *,
     """The jurisdiction and year the document states, or None; warnings about the place."""
     try:
         from kg.ingest.place import identify_place_and_year  # type: ignore[import-not-found]
-    except ImportError:
+    except ImportError as exc:
+        if exc.name != "kg.ingest.place":  # a broken import inside the module must show
+            raise
         identify_place_and_year = None
     if identify_place_and_year is not None:
         found = identify_place_and_year(raw, raw.lines)

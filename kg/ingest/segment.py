@@ -174,6 +174,7 @@ def _numbered(cleaned: list[tuple[str, int]], item_kinds: set[str], outer: set[s
     current: Segment | None = None
     last_text = ""
     after_blank = False
+    names_follow = False
     i = 0
     n = len(cleaned)
     while i < n:
@@ -207,7 +208,18 @@ def _numbered(cleaned: list[tuple[str, int]], item_kinds: set[str], outer: set[s
         elif m is None and _COUNT_RE.search(text) and is_heading(text):
             category = _category_name(text)  # "教育服务（3项）" without a number
             current = None
-        elif current is not None and (field_line(text) or _paren_fields(text) or _phrase_fields(text)):
+        elif current is not None and (pairs := field_line(text)):
+            current.fields.append((i, col))
+            names_follow = not pairs[-1][1]  # "责任单位：" with the names on the next lines
+            after_blank = False
+            i += 1
+            continue
+        elif current is not None and names_follow and kind is None and _names_line(text):
+            current.fields.append((i, col))
+            after_blank = False
+            i += 1
+            continue
+        elif current is not None and (_paren_fields(text) or _phrase_fields(text)):
             current.fields.append((i, col))
         elif current is not None and (kind is not None and kind not in outer  # a sub-item
                                       or _continues(last_text, after_blank)):
@@ -215,9 +227,15 @@ def _numbered(cleaned: list[tuple[str, int]], item_kinds: set[str], outer: set[s
             last_text = text
         else:
             current = None  # a closing paragraph, a signature, a new section: not part of the item
+        names_follow = False
         after_blank = False
         i += 1
     return segs
+
+
+def _names_line(text: str) -> bool:
+    """A short line of names (区教育局、区财政局 / 区教育局) under a key with no value."""
+    return len(text) <= 60 and not re.search(r"[。；;：:\d]", text)
 
 
 def _continues(last_text: str, after_blank: bool) -> bool:
@@ -241,6 +259,23 @@ def _phrase_fields(text: str) -> bool:
     return bool(pairs) and all(role != "responsible" for _, role in pairs) and all(looks_like_department(n) for n, _ in pairs)
 
 
+_RUNIN_RE = re.compile(rf"(?:^|(?<=[：:；;。，,]))\s*([{_CN}]+)是")
+
+
+def _runin(i: int, text: str, col: int) -> list[Segment]:
+    """Run-in enumerations: "一是新建公园2座；二是新增车位300个；三是…" (numbers in order from 一)."""
+    marks = [m for m in _RUNIN_RE.finditer(text)]
+    seqs = [_seq(m.group(1)) for m in marks]
+    if len(marks) < 3 or seqs != list(range(1, len(marks) + 1)):
+        return []
+    segs = []
+    for k, m in enumerate(marks):
+        end = marks[k + 1].start() if k + 1 < len(marks) else len(text)
+        body = text[m.end(): end].strip().rstrip("；;，,。")
+        segs.append(Segment(seq=k + 1, marker="runin", category=None, parts=[(i, col + m.end())], head=body))
+    return segs
+
+
 def _paren_fields(text: str) -> bool:
     """A line that is only a bracketed field list: "（区城乡交运局）", "（牵头单位：…）"."""
     if not (text[:1] in "（(" and text.rstrip("。；;")[-1:] in "）)"):
@@ -254,6 +289,9 @@ def _sentence_list(cleaned: list[tuple[str, int]]) -> list[Segment]:
     from kg.ingest.fields import _split_top_level
 
     for i, (text, col) in enumerate(cleaned):
+        runin = _runin(i, text, col)
+        if runin:
+            return runin
         m = _LIST_INTRO_RE.search(text)
         if not m:
             continue
@@ -272,20 +310,33 @@ def _sentence_list(cleaned: list[tuple[str, int]]) -> list[Segment]:
     return []
 
 
+_GENERIC_LABELS = ("项目名称", "实事名称", "实事项目", "项目", "名称", "事项")
+
+
 def _paragraphs(cleaned: list[tuple[str, int]]) -> list[Segment]:
-    """Unnumbered "项目名称：描述" paragraphs; field lines below one belong to it."""
+    """Unnumbered "项目名称：描述" paragraphs; field lines below one belong to it.
+
+    When the first key repeats ("项目名称：…" / "建设内容：…" / "责任单位：…" record blocks),
+    only that key starts an item and the other keys' lines are its content.
+    """
+    keyed = [(i, m.group(1)) for i, (text, _) in enumerate(cleaned)
+             if text and (m := _PARA_RE.match(text)) and key_role(m.group(1)) is None and not field_line(text)]
+    record_key = keyed[0][1] if keyed and sum(1 for _, k in keyed if k == keyed[0][1]) >= 2 else None
     segs: list[Segment] = []
     current: Segment | None = None
     for i, (text, col) in enumerate(cleaned):
         if not text:
             continue
         m = _PARA_RE.match(text)
-        if m and key_role(m.group(1)) is None and not field_line(text):
+        if m and key_role(m.group(1)) is None and not field_line(text) and record_key in (None, m.group(1)):
+            title = m.group(2).strip() if m.group(1) in _GENERIC_LABELS or record_key else m.group(1)
             current = Segment(seq=len(segs) + 1, marker="paragraph", category=None, parts=[(i, col)],
-                              head=text, title=m.group(1))
+                              head=text, title=title)
             segs.append(current)
-        elif current is not None and field_line(text):
+        elif current is not None and (field_line(text) or _paren_fields(text) or _phrase_fields(text)):
             current.fields.append((i, col))
+        elif current is not None and record_key is not None and m:
+            current.parts.append((i, col))
         else:
             current = None
     return segs if len(segs) >= 2 else []
