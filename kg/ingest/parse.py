@@ -34,9 +34,11 @@ def _table_stage() -> tuple[Any, Any]:
 
     Imported at call time: rows builds ParsedItems, so it imports this module.
     """
+    from importlib import import_module
+
     try:
-        from kg.ingest import rows, tables
-    except ImportError as exc:  # pragma: no cover - depends on the merge order
+        tables, rows = import_module("kg.ingest.tables"), import_module("kg.ingest.rows")
+    except ModuleNotFoundError as exc:  # pragma: no cover - depends on the merge order
         # Only the stage's absence is tolerated; a broken import inside it must show.
         if exc.name not in ("kg.ingest.rows", "kg.ingest.tables"):
             raise

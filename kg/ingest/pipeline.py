@@ -117,9 +117,11 @@ def _identify(path: Path, raw: RawDocument, parsed: ParsedDocument, entry: Manif
 def read_place_and_year(path: Path, raw: RawDocument, parsed: ParsedDocument, *,
                         need_place: bool = True) -> tuple[Jurisdiction | None, int | None, list[str]]:
     """The jurisdiction and year the document states, or None; warnings about the place."""
+    from importlib import import_module
+
     try:
-        from kg.ingest.place import identify_place_and_year  # type: ignore[import-not-found]
-    except ImportError as exc:
+        identify_place_and_year = import_module("kg.ingest.place").identify_place_and_year
+    except ModuleNotFoundError as exc:
         if exc.name != "kg.ingest.place":  # a broken import inside the module must show
             raise
         identify_place_and_year = None
