@@ -202,3 +202,10 @@ def test_record_blocks_start_at_the_repeated_first_key():
 def test_run_in_enumeration():
     text = "今年要办好五件实事：一是新建公园2座；二是新增车位300个；三是改造小区4个；四是新建书房5家；五是培训1000人次。"
     assert [it.text for it in _parse(text).items] == ["新建公园2座", "新增车位300个", "改造小区4个", "新建书房5家", "培训1000人次"]
+
+
+def test_role_written_after_a_name():
+    assert parse_departments("区教育局（牵头）、区财政局、区住建局") == [
+        ("区教育局", "lead"), ("区财政局", "supporting"), ("区住建局", "supporting")]
+    assert parse_departments("各镇（街道）") == [("各镇（街道）", "responsible")]
+    assert extract_fields("新建学校3所。实施主体：区教育局").departments == [("区教育局", "lead")]

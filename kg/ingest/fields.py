@@ -40,13 +40,14 @@ _LEAD_PREFIXES = ("牵头", "主责", "主办", "实施", "责任主体")
 _SUPPORT_PREFIXES = ("配合", "协同", "协办", "协助", "参与", "协作")
 # A field key: up to 7 characters before 领导/单位/部门 (区政府分管领导), or a progress/deadline key.
 _KEY_RE = re.compile(
-    r"(?P<key>(?:[\u4e00-\u9fff]{0,7}?(?:领导|单位|部门))|进展情况|完成情况|完成时限|计划完成时间|完成时间|时间节点)"
+    r"(?P<key>(?:[\u4e00-\u9fff]{0,7}?(?:领导|单位|部门))|责任主体|实施主体|进展情况|完成情况|完成时限|计划完成时间|完成时间|时间节点)"
     r"\s*[:：]\s*")
 # "区卫健局牵头，区民政局、区医保局配合" / "由区卫健局牵头" / "区人社局负责".
 _PHRASE_RE = re.compile(
     r"^(?:由)?(?P<lead>.+?)(?:牵头负责|牵头|主责|负责)(?:[，,；;、\s]*(?P<sup>.+?)(?:共同)?(?:配合|协同|协办|协助|参与))?[。.；;]?$")
 _SUPPORT_ONLY_RE = re.compile(r"^(?P<sup>.+?)(?:配合|协同|协办|协助|参与)[。.；;]?$")
 _SEP = "、，,；;/\n"
+_ROLE_SUFFIX_RE = re.compile(r"[（(]\s*(牵头(?:单位|部门)?|主责|配合(?:单位|部门)?|协办|协同)\s*[）)]$")
 _OPEN, _CLOSE = "（(［[【", "）)］]】"
 _TITLE_RE = re.compile(r"^(?:常务)?(?:副)?(?:区|县|市|镇|乡|街道)?(?:委)?(?:长|书记|常委|主任|副主任)(?=[\u4e00-\u9fff]{2,4}$)")
 # A word that is only a job title ("副区长 王建国" splits into it and the name).
@@ -85,6 +86,10 @@ def key_role(key: str) -> str | None:
             return "supporting"
         if k in ("发布单位", "主办单位", "承办单位网站", "所属单位", "发文单位"):
             return None
+        return "departments"
+    if k == "实施主体":
+        return "lead"
+    if k == "责任主体":
         return "departments"
     if k in ("进展情况", "完成情况", "实际完成"):
         return "progress"
@@ -170,7 +175,18 @@ def parse_departments(text: str, role: str = "responsible") -> list[tuple[str, s
         return _dedupe([(n, "supporting") for n in _department_names(m.group("sup"))])
     if role == "departments":
         role = "responsible"
-    return _dedupe([(n, role) for n in _department_names(text)])
+    pairs = []
+    for name in _department_names(text):
+        # "区教育局（牵头）、区财政局": a role written after the name.
+        m = _ROLE_SUFFIX_RE.search(name)
+        if m and len(name) > m.end() - m.start():
+            pairs.append((name[: m.start()], "lead" if m.group(1).startswith(_LEAD_PREFIXES) else "supporting"))
+        else:
+            pairs.append((name, role))
+    # Once one unit is marked as leading, the unmarked ones of a plain list work with it.
+    if role == "responsible" and any(r == "lead" for _, r in pairs):
+        pairs = [(n, "supporting" if r == "responsible" else r) for n, r in pairs]
+    return _dedupe(pairs)
 
 
 def _dedupe(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
