@@ -51,7 +51,9 @@ def test_store_has_every_official_and_canonical_department(bundled_workspace: Wo
 def test_title_gives_year_and_jurisdiction(tmp_path: Path):
     store = _empty_store(tmp_path)
     summary = ingest_paths(store, [SHIZHONG_2025])
-    assert summary.documents == [{"id": "370103-2025", "source": "shizhong_2025.txt", "status": "added", "commitments": 6}]
+    assert summary.documents == [{"id": "370103-2025", "source": "shizhong_2025.txt", "status": "added", "commitments": 6,
+                                  "layout": "grouped", "items": 6, "no_department": 0, "no_official": 0,
+                                  "warnings": []}]
     doc = store.documents()[0]
     assert (doc.jurisdiction, doc.jurisdiction_code, doc.year, doc.layout) == ("济南市市中区", "370103", 2025, "grouped")
 
