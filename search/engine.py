@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -216,10 +217,27 @@ class SearchEngine:
                 dense_action = lexical_action = "loaded"
             else:
                 dense, lexical, dense_action, lexical_action = self._sync(store, embedder, dense, lexical, state)
+            started = time.perf_counter()
+            neighbours_action = self._sync_neighbours(dense, state)
+            seconds = round(time.perf_counter() - started, 3)
         self._snap = _Snapshot(version, state, dense, lexical, dense.ids, {cid: n for n, cid in enumerate(dense.ids)})
         return {"model": embedder.model_id, "dim": embedder.dim, "kind": dense.kind,
                 "count": int(dense.alive.sum()), "fingerprint": state, "dense": dense_action,
-                "lexical": lexical_action}
+                "lexical": lexical_action, "neighbours": neighbours_action, "neighbours_seconds": seconds}
+
+    def _sync_neighbours(self, dense: Any, state: str) -> str:
+        """Nearest-neighbour lists for links and overlaps, from this index's vectors (nothing re-embedded)."""
+        from kg.graph.neighbours import sync_neighbours
+
+        live = np.flatnonzero(dense.alive)
+        row = {dense.ids[i]: i for i in live}
+
+        def vectors_of(ids: list[str]) -> np.ndarray:
+            return dense.vectors[[row[i] for i in ids]]
+
+        _, action = sync_neighbours(self.workspace, dense.model_id, [dense.ids[i] for i in live],
+                                    [dense.hashes[i] for i in live], vectors_of, state)
+        return action
 
     def _sync(self, store: Any, embedder: Embedder, dense: Any, lexical: Any, state: str) -> tuple[Any, Any, str, str]:
         """Append new and edited commitments, retire removed ones, compact when many are retired."""
