@@ -330,6 +330,14 @@ class SearchEngine:
         finally:
             self._build_lock.release()
 
+    def ensure_neighbours(self) -> None:
+        """Make the workspace's nearest-neighbour lists (links, overlaps) match the store, cheaply if they do."""
+        from kg.graph.neighbours import load_neighbours
+
+        store = self.workspace.store()
+        if load_neighbours(self.workspace, store.state()) is None:
+            self.build_index()
+
     @property
     def model_id(self) -> str:
         return self._resolve_embedder(rebuild=False).model_id

@@ -105,9 +105,6 @@ def background_cosine(matrix: np.ndarray) -> float:
     return float(np.median(matrix[~np.eye(n, dtype=bool)]))
 
 
-EMBEDDING_KINDS = frozenset({"thematic", "cross_district"})
-
-
 def workspace_links(workspace: Workspace) -> list[Any]:
     """The commitment links (`continues`, `similar_to`) of a workspace.
 
@@ -123,10 +120,3 @@ def workspace_links(workspace: Workspace) -> list[Any]:
     if neighbours is None:
         neighbours = from_vectors(commitment_vectors(workspace, commitments), [c.id for c in commitments])
     return link_commitments(commitments, neighbours=neighbours)
-
-
-def vectors_for_overlaps(workspace: Workspace, kinds: Iterable[str] | None) -> dict[str, np.ndarray] | None:
-    """Cached commitment vectors when the requested overlap kinds need embeddings, else None."""
-    if kinds and not EMBEDDING_KINDS & set(kinds):
-        return None  # shared/official overlaps need no model: don't load one
-    return commitment_vectors(workspace, workspace.store().commitments())

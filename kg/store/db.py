@@ -273,6 +273,13 @@ class Store:
                                  (json.dumps(list(ids), ensure_ascii=False),))
         return {r[0]: json.loads(r[1]) for r in rows}
 
+    def commitment_facts(self, drop_types: Iterable[str] = ()) -> dict[str, tuple[str, int, frozenset[str]]]:
+        """id -> (jurisdiction code, year, target types minus ``drop_types``), without building commitments."""
+        drop = frozenset(drop_types)
+        rows = self.conn.execute("SELECT c.id, d.jurisdiction_code, d.year, c.target_types FROM commitments c "
+                                 "JOIN documents d ON d.id = c.document_id")
+        return {r[0]: (r[1], r[2], frozenset(json.loads(r[3])) - drop) for r in rows}
+
     def facet_values(self) -> dict[str, set]:
         """Years, (code, name) jurisdictions, official names and theme/target-type labels in the store."""
         c = self.conn
