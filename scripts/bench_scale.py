@@ -39,9 +39,14 @@ QUERIES = ["养老床位", "老人吃饭难怎么办", "充电桩", "新增学�
 
 
 class HashEmbedder:
-    """Hashed character-bigram vectors (384-d, unit length): deterministic and ~50k texts/s."""
+    """Hashed character-bigram vectors (384-d, unit length): deterministic and ~5k texts/s.
 
-    model_id = "bench-hash-bigram"
+    It reports E5's model id on purpose: the saved index then names E5, so the cold CLI
+    search measured on it loads the real model and runs the real code path (its ranking is
+    meaningless, its timing is not). Only ever used in the benchmark's own workspace.
+    """
+
+    model_id = "multilingual-e5-small"
     dim = 384
 
     def _encode(self, texts: list[str]) -> np.ndarray:
@@ -103,10 +108,10 @@ def run(size: int, embedder_kind: str, workdir: Path, *, years: int = 5, skip: s
         r["parse_store_per_s"] = round(n / r["ingest_parse_store_s"])
     embedder = HashEmbedder() if embedder_kind == "hash" else None
     engine = SearchEngine(ws, embedder=embedder)
-    timed(r, "index_build_s", engine.build_index)  # embedding + dense + BM25
-    if isinstance(r.get("index_build_s"), float):
+    info = timed(r, "index_build_s", engine.build_index)  # embedding + dense + BM25 + neighbour lists
+    if info is not None:
         r["ingest_with_embedding_per_s"] = round(n / (r["ingest_parse_store_s"] + r["index_build_s"]))
-    timed(r, "links_build_s", _links, ws, embedder)
+        r["links_build_s"] = info["neighbours_seconds"]  # first full k-NN build, part of index_build_s
     # A new process would load the saved indexes: measure the first search of a fresh engine.
     cold = SearchEngine(type(ws)(ws.path), embedder=embedder)
     timed(r, "first_search_s", cold.search, QUERIES[0])
@@ -120,8 +125,9 @@ def run(size: int, embedder_kind: str, workdir: Path, *, years: int = 5, skip: s
         r[f"warm_p50_ms_{label}"] = round(percentile(times, 50), 2)
         r[f"warm_p99_ms_{label}"] = round(percentile(times, 99), 2)
     _threads(None)
-    if embedder_kind == "e5" and "cli" not in skip:
-        r["cold_cli_search_s"] = _cold_cli(ws.path)
+    if "cli" not in skip:
+        cold_cli = _cold_cli(ws.path)
+        r["cold_cli_search_s"], r["cold_cli_search_cpu_s"] = cold_cli["wall"], cold_cli["cpu"]
     if "overlaps" not in skip:
         timed(r, "overlaps_limit100_s", _overlaps, ws, embedder)
     timed(r, "timeline_s", _timeline, ws, cold)
@@ -148,16 +154,10 @@ def _threads(n: int | None) -> None:
     faiss.omp_set_num_threads(n or os.cpu_count() or 1)
 
 
-def _links(ws: Any, embedder: Any) -> Any:
-    from kg.graph.neighbours import update_links
-
-    return update_links(ws, embedder=embedder)
-
-
 def _overlaps(ws: Any, embedder: Any) -> int:
     from kg.analysis.overlaps import find_overlaps
 
-    return len(find_overlaps(ws.store(), limit=100, workspace=ws, embedder=embedder))
+    return len(find_overlaps(ws.store(), limit=100, workspace=ws))
 
 
 def _timeline(ws: Any, engine: Any) -> int:
@@ -199,19 +199,22 @@ def _add_one(ws: Any, engine: Any, embedder: Any, path: Path) -> None:
     from kg.ingest.pipeline import ingest_paths
 
     ingest_paths(ws.store(), [path])
-    engine.build_index()
-    _links(ws, embedder)
+    engine.build_index()  # embeds the new items, updates both indexes and the neighbour lists
 
 
-def _cold_cli(path: Path) -> float:
+def _cold_cli(path: Path) -> dict[str, float]:
     env = dict(os.environ, PYTHONPATH=str(REPO))
     cmd = [sys.executable, "-m", "cli.main", "search", "养老床位", "--workspace", str(path), "--format", "json"]
-    times = []
+    times, cpu = [], []
     for _ in range(3):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         subprocess.run(cmd, env=env, check=True, capture_output=True)
         times.append(time.perf_counter() - start)
-    return round(statistics.median(times), 3)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    # Wall time suffers from other processes on a shared 2-core box; CPU time does not.
+    return {"wall": round(statistics.median(times), 3), "cpu": round(statistics.median(cpu), 3)}
 
 
 ROWS = [("commitments", "commitments"), ("parse + store /s", "parse_store_per_s"),
@@ -219,7 +222,7 @@ ROWS = [("commitments", "commitments"), ("parse + store /s", "parse_store_per_s"
         ("neighbour links s", "links_build_s"), ("first search s", "first_search_s"),
         ("warm p50 ms (1 thread)", "warm_p50_ms_single"), ("warm p99 ms (1 thread)", "warm_p99_ms_single"),
         ("warm p50 ms (default)", "warm_p50_ms_default"), ("warm p99 ms (default)", "warm_p99_ms_default"),
-        ("cold CLI search s", "cold_cli_search_s"), ("overlaps --limit 100 s", "overlaps_limit100_s"),
+        ("cold CLI search s (wall)", "cold_cli_search_s"), ("cold CLI search s (CPU)", "cold_cli_search_cpu_s"), ("overlaps --limit 100 s", "overlaps_limit100_s"),
         ("timeline 养老床位 s", "timeline_s"), ("ask s", "ask_s"), ("sparql count s", "sparql_count_s"),
         ("export ttl s", "export_ttl_s"), ("add one 20-item doc s", "add_one_doc_s"),
         ("next search s", "search_after_add_s"), ("disk MB", "disk_mb"), ("peak RSS MB", "peak_rss_mb")]

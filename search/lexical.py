@@ -113,14 +113,13 @@ def _query_dictionary(vocab: Iterable[str]) -> tuple[dict[str, int], int]:
 class LexicalIndex:
     """BM25 over a sparse term-frequency matrix whose rows are commitment ids."""
 
-    def __init__(self, ids: list[str], vocab: dict[str, int], tf: Any, *, hashes: list[str] | None = None,
+    def __init__(self, ids: list[str], vocab: dict[str, int], tf: Any = None, *, hashes: list[str] | None = None,
                  alive: np.ndarray | None = None, fingerprint: str = "", words: list[str] | None = None) -> None:
-        from scipy import sparse
-
         self.ids = ids
         self.hashes = hashes if hashes is not None else [""] * len(ids)
         self.vocab = vocab
-        self.tf = tf if tf is not None else sparse.csc_matrix((len(ids), len(vocab)), dtype=np.float32)
+        self.tf = tf if tf is not None else _Csc(np.zeros(len(vocab) + 1, np.int64), np.zeros(0, np.int64),
+                                                 np.zeros(0, np.float32), (len(ids), len(vocab)))
         self.alive = alive if alive is not None else np.ones(len(ids), dtype=bool)
         self.fingerprint = fingerprint
         self.words = words or []
@@ -128,21 +127,29 @@ class LexicalIndex:
         self._stats()
 
     def _stats(self) -> None:
-        """Live-row document frequencies, lengths and BM25 length norms (recomputed after a change)."""
-        n = self.tf.shape[0]
-        self.lengths = np.asarray(self.tf.sum(axis=1)).ravel().astype(np.float32) if n else np.zeros(0, np.float32)
-        self.lengths = np.maximum(self.lengths, 1.0)  # bm25s indexes an empty text as one empty token
+        """Live-row document frequencies, lengths and BM25 length norms, with numpy only.
+
+        Works on the raw CSC arrays so a loaded index answers queries without importing
+        scipy (~0.3 s of a cold CLI search); scipy is needed only to add or drop rows.
+        """
+        n, width = self.tf.shape
+        indptr, indices, data = self.tf.indptr, self.tf.indices, self.tf.data
+        self.lengths = np.maximum(np.bincount(indices, weights=data, minlength=n).astype(np.float32), 1.0)
+        # bm25s indexes an empty text as one empty token, hence the floor of 1 above.
         live = self.alive
         self.n_live = int(live.sum())
         avg = float(self.lengths[live].mean()) if self.n_live else 1.0
         self.norm = (K1 * ((1 - B) + B * self.lengths / avg)).astype(np.float32)
-        if n and self.tf.nnz:
-            present = self.tf.copy()
-            present.data = np.ones_like(present.data)
-            df = np.asarray(present[live].sum(axis=0) if not live.all() else present.sum(axis=0)).ravel()
-        else:
-            df = np.zeros(len(self.vocab))
+        columns = np.repeat(np.arange(width), np.diff(indptr))
+        df = np.bincount(columns, weights=live[indices].astype(np.float64), minlength=width)
         self.idf = np.log(1 + (self.n_live - df + 0.5) / (df + 0.5)).astype(np.float32)
+
+    def _matrix(self) -> Any:
+        """The term-frequency matrix as scipy CSC (for edits)."""
+        from scipy import sparse
+
+        t = self.tf
+        return t if sparse.issparse(t) else sparse.csc_matrix((t.data, t.indices, t.indptr), shape=t.shape)
 
     @classmethod
     def build(cls, ids: list[str], texts: list[str], *, fingerprint: str = "", words: Iterable[str] = (),
@@ -168,9 +175,9 @@ class LexicalIndex:
             return
         before = len(self.vocab)
         rows = _tf_rows([tokenize(t) for t in texts], self.vocab)
-        old = self.tf
+        old = self._matrix()
         if len(self.vocab) > before:
-            old = _pad_columns(self.tf, len(self.vocab))
+            old = _pad_columns(old, len(self.vocab))
         self.tf = sparse.vstack([old, rows], format="csc", dtype=np.float32)
         self.ids.extend(ids)
         self.hashes.extend(hashes)
@@ -188,12 +195,19 @@ class LexicalIndex:
     def compacted(self, keep: np.ndarray) -> LexicalIndex:
         """The index of rows ``keep`` only, renumbered (vocabulary kept; unused terms just never match)."""
         keep = np.asarray(keep, dtype=np.int64)
-        return LexicalIndex([self.ids[i] for i in keep], self.vocab, self.tf[keep].tocsc(),
+        return LexicalIndex([self.ids[i] for i in keep], self.vocab, self._matrix()[keep].tocsc(),
                             hashes=[self.hashes[i] for i in keep], alive=self.alive[keep].copy(),
                             fingerprint=self.fingerprint, words=self.words)
 
     def query_tokens(self, query: str) -> list[str]:
-        return [t for t in tokenize(query, self.segmenter) if t in self.vocab]
+        """Indexed tokens of ``query``; single CJK characters from the segmenter are dropped.
+
+        jieba emits a lone character where no dictionary word covers it; with the index's own
+        small dictionary that happens for words the corpus never used (老人 -> 老, 人), and the
+        lone characters would then match everywhere. Bigrams still cover every two characters.
+        """
+        return [t for t in tokenize(query, self.segmenter)
+                if t in self.vocab and not (len(t) == 1 and _CJK_RUN.fullmatch(t))]
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every row for ``query`` (zeros when no query token is indexed)."""
@@ -228,13 +242,12 @@ class LexicalIndex:
 
     def save(self, directory: str | Path) -> None:
         """Write the matrix and manifest to temporary names and rename: a reader never sees half a save."""
-        from scipy import sparse
-
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         tag = f".{os.getpid()}.tmp"
-        matrix_tmp = directory / f"tf.{os.getpid()}.tmp.npz"  # save_npz insists on the .npz suffix
-        sparse.save_npz(matrix_tmp, self.tf, compressed=False)
+        matrix_tmp = directory / f"tf.{os.getpid()}.tmp.npz"
+        t = self.tf
+        np.savez(matrix_tmp, indptr=t.indptr, indices=t.indices, data=t.data, shape=np.asarray(t.shape))
         terms = sorted(self.vocab, key=self.vocab.__getitem__)
         with (directory / (QUERY_DICT + tag)).open("wb") as fh:
             marshal.dump(_query_dictionary(terms) if terms else ({}, 1), fh)
@@ -252,8 +265,6 @@ class LexicalIndex:
 
         Unless ``full_dictionary``, queries are segmented with the index's own small dictionary.
         """
-        from scipy import sparse
-
         directory = Path(directory)
         if not (directory / MANIFEST).exists():
             return None
@@ -262,8 +273,9 @@ class LexicalIndex:
             if manifest.get("version") != MANIFEST_VERSION:
                 return None
             ids, terms = list(manifest["ids"]), list(manifest["terms"])
-            tf = sparse.load_npz(directory / MATRIX).tocsc()
-            if tf.shape != (len(ids), len(terms)):
+            with np.load(directory / MATRIX) as z:
+                tf = _Csc(z["indptr"], z["indices"], z["data"], tuple(int(x) for x in z["shape"]))
+            if tf.shape != (len(ids), len(terms)) or tf.indptr.shape != (len(terms) + 1,):
                 raise ValueError(f"matrix is {tf.shape}, manifest says {(len(ids), len(terms))}")
             alive = np.ones(len(ids), dtype=bool)
             alive[np.asarray(manifest.get("dead", []), dtype=np.int64)] = False
@@ -277,6 +289,17 @@ class LexicalIndex:
         if self.segmenter is None:
             add_words(self.words)
         return self
+
+
+class _Csc:
+    """The three arrays of a CSC matrix, enough to score queries (scipy stays unimported)."""
+
+    def __init__(self, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, shape: tuple[int, int]) -> None:
+        self.indptr, self.indices, self.data, self.shape = indptr, indices, data, shape
+
+    @property
+    def nnz(self) -> int:
+        return int(self.data.shape[0])
 
 
 def _jieba_loaded() -> bool:

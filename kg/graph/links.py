@@ -206,14 +206,35 @@ def _combine(type_overlap: float, text: float) -> float:
     return round(1.0 - (1.0 - 0.5 * type_overlap) * (1.0 - max(0.0, min(1.0, text))), 4)
 
 
+def continuation_links(later: Iterable[Commitment], candidates: Iterable[Commitment], *,
+                       vectors: Mapping[str, np.ndarray] | None = None) -> list[Link]:
+    """``continues`` links of the ``later`` commitments only, looking among ``candidates``.
+
+    The same rule as ``link_commitments`` (marker, same jurisdiction, earlier year, shared type
+    or close text), for callers that know where to look: the timeline passes the items it
+    matched plus the nearest neighbours of the marked ones, instead of the whole corpus.
+    """
+    pool = {c.id: c for c in candidates}
+    sources = [c for c in later if continuation_markers(f"{c.title} {c.text}")]
+    pool.update((c.id, c) for c in sources)
+    items = list(pool.values())
+    scheme = "vector" if vectors else "bigram"
+    text_sim = _make_text_similarity(items, vectors, None)
+    wanted = {c.id for c in sources}
+    return _find_continuations(items, text_sim, _TEXT_THRESHOLDS[scheme][1],
+                               only=[i for i, c in enumerate(items) if c.id in wanted])
+
+
 def _find_continuations(
-    items: list[Commitment], text_sim: Callable[[int, int], float], threshold: float
+    items: list[Commitment], text_sim: Callable[[int, int], float], threshold: float,
+    only: list[int] | None = None,
 ) -> list[Link]:
     by_jurisdiction: dict[str, list[int]] = defaultdict(list)
     for i, c in enumerate(items):
         by_jurisdiction[c.jurisdiction_code].append(i)
     links = []
-    for i, later in enumerate(items):
+    for i in (range(len(items)) if only is None else only):
+        later = items[i]
         markers = continuation_markers(f"{later.title} {later.text}")
         if not markers:
             continue
