@@ -39,7 +39,7 @@ def closeness(cos: float, baseline: float) -> float:
     """Cosine rescaled so the corpus median maps to 0 and identical texts to 1."""
     if baseline >= 1.0:
         return 0.0
-    return float(np.clip((cos - baseline) / (1.0 - baseline), 0.0, 1.0))
+    return min(1.0, max(0.0, (float(cos) - baseline) / (1.0 - baseline)))  # called per pair: no numpy scalars
 
 
 def stake(c: Commitment, dep_id: str) -> float:
@@ -103,24 +103,26 @@ def thematic_candidates(items: list[Commitment], vectors: Mapping[str, np.ndarra
         matrix = similarity_matrix(vectors, ids)
         baseline = background_cosine(matrix)
         feats = {c.id: features(c) for c in group}
+        # Only themes and target types can make a pair; beneficiary groups merely add to its score.
+        topical = {cid: {f for f in fs if f[0] != "beneficiary"} for cid, fs in feats.items()}
+        deps = {c.id: {r.id for r in c.departments} for c in group}
         by_dep: dict[str, list[Commitment]] = defaultdict(list)
         refs = {}
         for c in group:
             for ref in c.departments:
                 by_dep[ref.id].append(c)
                 refs[ref.id] = ref
+        cosines = matrix.tolist()
         for a, b in combinations(sorted(by_dep), 2):
             pairs = []
             for ca in by_dep[a]:
-                if any(r.id == b for r in ca.departments):
+                if b in deps[ca.id]:
                     continue
                 for cb in by_dep[b]:
-                    if any(r.id == a for r in cb.departments):
+                    if a in deps[cb.id] or topical[ca.id].isdisjoint(topical[cb.id]):
                         continue
                     shared = feats[ca.id] & feats[cb.id]
-                    if not any(kind != "beneficiary" for kind, _ in shared):
-                        continue
-                    cos = float(matrix[row[ca.id], row[cb.id]])
+                    cos = cosines[row[ca.id]][row[cb.id]]
                     concept = concept_score(shared, df, n)
                     score = THEMATIC_CONCEPT_WEIGHT * concept + (1 - THEMATIC_CONCEPT_WEIGHT) * closeness(cos, baseline)
                     score *= (stake(ca, a) * stake(cb, b)) ** 0.5
