@@ -235,8 +235,9 @@ class SearchEngine:
         def vectors_of(ids: list[str]) -> np.ndarray:
             return dense.vectors[[row[i] for i in ids]]
 
+        hnsw = dense.index if dense.kind == "hnsw" and not dense.retired else None  # rows = live ids in order
         _, action = sync_neighbours(self.workspace, dense.model_id, [dense.ids[i] for i in live],
-                                    [dense.hashes[i] for i in live], vectors_of, state)
+                                    [dense.hashes[i] for i in live], vectors_of, state, index=hnsw)
         return action
 
     def _sync(self, store: Any, embedder: Embedder, dense: Any, lexical: Any, state: str) -> tuple[Any, Any, str, str]:

@@ -29,17 +29,22 @@ import numpy as np
 K = 10
 BATCH = 2048  # query rows per faiss call: 2048 x n float32 scores stay far below 2 GB at 100k
 MAX_RETIRED = 0.2
+HNSW_BUILD_EF = 64  # efSearch for the first build through an HNSW index (see ``knn``)
 MANIFEST = "manifest.json"
 VERSION = 1
 log = logging.getLogger(__name__)
 
 
 def knn(base: np.ndarray, queries: np.ndarray, k: int, *, mask: np.ndarray | None = None,
-        exclude: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Exact top-``k`` inner-product neighbours of each query row among ``base`` rows, in batches.
+        exclude: np.ndarray | None = None, index: Any = None) -> tuple[np.ndarray, np.ndarray]:
+    """Top-``k`` inner-product neighbours of each query row among ``base`` rows, in batches.
 
-    ``mask`` (bool per base row) drops rows; ``exclude`` (base row per query, -1 none) drops a
-    query's own row. Returns (rows, scores), each (m, k), padded with -1 / -inf.
+    Exact unless ``index`` (a faiss HNSW index over exactly ``base``'s rows) is given: an exact
+    first build is O(n²·d) work, ~4 TFLOP at 100k (minutes on two cores), while the search
+    index's HNSW graph answers all 100k queries in a fraction of that at recall ~0.9 for
+    efSearch 64, plenty for link candidates. ``mask`` (bool per base row) drops rows;
+    ``exclude`` (base row per query) drops a query's own row. Returns (rows, scores), each
+    (m, k), padded with -1 / -inf.
     """
     import faiss  # deferred: ~170 ms import
 
@@ -48,8 +53,11 @@ def knn(base: np.ndarray, queries: np.ndarray, k: int, *, mask: np.ndarray | Non
     scores_out = np.full((m, k), -np.inf, dtype=np.float32)
     if m == 0 or base.shape[0] == 0 or k <= 0:
         return rows_out, scores_out
-    index = faiss.IndexFlatIP(base.shape[1])
-    index.add(np.ascontiguousarray(base, dtype=np.float32))
+    if index is None:
+        index = faiss.IndexFlatIP(base.shape[1])
+        index.add(np.ascontiguousarray(base, dtype=np.float32))
+    else:
+        index.hnsw.efSearch = HNSW_BUILD_EF
     n_masked = 0 if mask is None else int((~mask).sum())
     fetch = min(base.shape[0], k + 1 + n_masked) if n_masked <= 4 * k else min(base.shape[0], 4 * k + 1)
     for start in range(0, m, BATCH):
@@ -89,9 +97,9 @@ class Neighbours:
 
     @classmethod
     def build(cls, model_id: str, ids: Sequence[str], keys: Sequence[str], vectors: np.ndarray,
-              state: str = "") -> Neighbours:
+              state: str = "", *, index: Any = None) -> Neighbours:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        rows, scores = knn(vectors, vectors, K, exclude=np.arange(len(ids)))
+        rows, scores = knn(vectors, vectors, K, exclude=np.arange(len(ids)), index=index)
         return cls(model_id, list(ids), list(keys), vectors, np.ones(len(ids), dtype=bool), rows, scores, state)
 
     def mapping(self) -> _VectorView:
@@ -231,16 +239,17 @@ def neighbours_dir(workspace: Any) -> Path:
 
 
 def sync_neighbours(workspace: Any, model_id: str, ids: Sequence[str], keys: Sequence[str], vectors_of: Any,
-                    state: str) -> tuple[Neighbours, str]:
+                    state: str, *, index: Any = None) -> tuple[Neighbours, str]:
     """Bring the workspace's lists in line with (ids, keys); ``vectors_of(ids)`` gives vectors of new ids.
 
-    The search index calls this after its own update, passing its vectors, so nothing is embedded twice.
+    The search index calls this after its own update, passing its vectors (and its HNSW index
+    when that holds exactly ``ids`` in order), so nothing is embedded or indexed twice.
     """
     directory = neighbours_dir(workspace)
     current = Neighbours.load(directory)
     if current is None or current.model_id != model_id:
         vectors = vectors_of(list(ids)) if len(ids) else np.zeros((0, 0), dtype=np.float32)
-        current = Neighbours.build(model_id, ids, keys, vectors, state)
+        current = Neighbours.build(model_id, ids, keys, vectors, state, index=index)
         current.save(directory)
         return current, "rebuilt"
     if current.state == state:
