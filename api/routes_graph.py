@@ -50,13 +50,15 @@ def add_graph_routes(app: FastAPI, ws: Any, engine: Callable[[], Any]) -> None:
     @app.get("/overlaps", summary="Shared, thematic, cross-district and official overlaps")
     def overlaps(kind: Annotated[list[str] | None, Query()] = None, jurisdiction: str | None = None,
                  year: int | None = None, department: str | None = None, min_score: float | None = None,
-                 limit: int | None = None) -> list[dict[str, Any]]:
+                 limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+                 offset: Annotated[int, Query(ge=0)] = 0) -> list[dict[str, Any]]:
         from kg.analysis.overlaps import find_overlaps
-        from kg.embed.vectors import vectors_for_overlaps
 
+        if not kind or {"thematic", "cross_district"} & set(kind):
+            engine().ensure_neighbours()
         found = find_overlaps(ws.store(), kinds=kind or None, jurisdiction=jurisdiction, year=year,
-                              department=department, min_score=min_score, limit=limit,
-                              vectors=vectors_for_overlaps(ws, kind))
+                              department=department, min_score=min_score, limit=limit, offset=offset,
+                              workspace=ws)
         return [o.to_dict() for o in found]
 
     @app.get("/timeline", summary="A target type, theme or topic across years and districts")
