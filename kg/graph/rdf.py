@@ -7,6 +7,7 @@ percent-encoded as UTF-8 (``department/370103/%E5%8C%BA...``) to stay valid IRIs
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from functools import cache
 from importlib import resources
@@ -16,7 +17,7 @@ from urllib.parse import quote
 from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, SKOS
 
-from kg.graph.links import Link, target_id
+from kg.graph.links import Link, Series, target_id
 from kg.graph.views import GraphData, collect_graph_data, concepts_by_label, official_id
 from kg.model import Commitment, Document
 from kg.vocab.departments import function_labels
@@ -138,15 +139,20 @@ def _concept_ref(label: str, kind: str, lookup: dict[str, dict[str, Concept]]) -
     return concept_iri(c.id if c else label)
 
 
-def _add_shared(g: Graph, data: GraphData, lookup: dict[str, dict[str, Concept]]) -> None:
+def _add_vocabulary(g: Graph) -> None:
+    """Taxonomy and department-function concepts: the same for every corpus."""
     tax = load_taxonomy()
     for c in tax.themes:
         _add_concept(g, c, MS.themeScheme, MS.Theme)
     for c in tax.target_types:
         _add_concept(g, c, MS.targetTypeScheme, MS.TargetType)
-    functions = function_labels()
-    for label, en in functions.items():
+    for label, en in function_labels().items():
         _add_function(g, label, en)
+
+
+def _add_entities(g: Graph, data: GraphData) -> None:
+    """Jurisdictions, years, departments and officials named by ``data``'s commitments."""
+    functions = function_labels()
     jurisdictions = {(c.jurisdiction_code, c.jurisdiction) for c in data.commitments}
     for code, name in sorted(jurisdictions):
         s = jurisdiction_iri(code)
@@ -183,6 +189,11 @@ def _add_shared(g: Graph, data: GraphData, lookup: dict[str, dict[str, Concept]]
         g.add((s, FOAF.name, _zh(o.name)))
         g.add((s, DCTERMS.identifier, Literal(o.id)))
         g.add((s, MS.jurisdiction, jurisdiction_iri(o.jurisdiction_code)))
+
+
+def _add_shared(g: Graph, data: GraphData, lookup: dict[str, dict[str, Concept]]) -> None:
+    _add_vocabulary(g)
+    _add_entities(g, data)
 
 
 def _add_function(g: Graph, label: str, en: str | None) -> None:
@@ -264,8 +275,8 @@ def _add_document(g: Graph, doc: Document) -> None:
         g.add((s, MS.layout, Literal(doc.layout)))
 
 
-def _add_links(g: Graph, data: GraphData, lookup: dict[str, dict[str, Concept]]) -> None:
-    for lk in data.links:
+def _add_link_triples(g: Graph, links: Iterable[Link]) -> None:
+    for lk in links:
         src, dst = commitment_iri(lk.source_id), commitment_iri(lk.target_id)
         g.add((src, MS.continues if lk.kind == "continues" else MS.similarTo, dst))
         node = link_iri(lk)
@@ -274,7 +285,10 @@ def _add_links(g: Graph, data: GraphData, lookup: dict[str, dict[str, Concept]])
         g.add((node, MS.target, dst))
         g.add((node, MS.score, _decimal(round(lk.score, 4))))
         g.add((node, MS.evidence, Literal(lk.evidence)))
-    for series in data.series:
+
+
+def _add_series(g: Graph, all_series: Iterable[Series], lookup: dict[str, dict[str, Concept]]) -> None:
+    for series in all_series:
         s = series_iri(series.id)
         g.add((s, RDF.type, MS.TargetSeries))
         g.add((s, RDFS.label, _zh(f"{series.jurisdiction} {series.target_type_label}（{series.unit}）"
@@ -290,6 +304,11 @@ def _add_links(g: Graph, data: GraphData, lookup: dict[str, dict[str, Concept]])
                 g.add((target_iri(tid), MS.inSeries, s))
                 if point.change is not None:
                     g.add((target_iri(tid), MS.change, _decimal(point.change)))
+
+
+def _add_links(g: Graph, data: GraphData, lookup: dict[str, dict[str, Concept]]) -> None:
+    _add_link_triples(g, data.links)
+    _add_series(g, data.series, lookup)
 
 
 def build_dataset(store: Any, *, year: int | None = None, jurisdiction: str | None = None,
