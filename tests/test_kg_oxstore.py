@@ -44,8 +44,11 @@ def test_store_holds_exactly_the_rdflib_builders_quads(workspace_2y, tmp_path):
     assert quad_set(synced_graph(ws2)) == rdflib_quads(ws2.store())
 
 
-def test_ingest_replaces_only_the_new_documents_graph_and_matches_a_rebuild(ws, tmp_path):
+@pytest.mark.parametrize("snapshot", ["kept", "lost"])
+def test_ingest_replaces_only_the_new_documents_graph_and_matches_a_rebuild(ws, tmp_path, snapshot):
     graph = synced_graph(ws)
+    if snapshot == "lost":
+        graph.links_path.unlink()
     store = ox.Store(str(graph.db_dir))
     store.add(SENTINEL)
     del store

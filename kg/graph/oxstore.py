@@ -93,6 +93,7 @@ class GraphStore:
         self.path = Path(path)
         self.db_dir = self.path / "oxigraph"
         self.state_path = self.path / STATE_NAME
+        self.links_path = self.path / "links.json"
 
     # -- state ---------------------------------------------------------------------------
     def state(self) -> dict[str, Any] | None:
@@ -199,6 +200,7 @@ class GraphStore:
                 ox_store.bulk_extend(batch)
             # Compacting once after a bulk load halves the time of every later full scan (export).
             ox_store.optimize()
+        _save_link_keys(self.links_path, {_link_key(lk) for lk in link_list})
         state = {"format": STATE_FORMAT, "db": db_id, "version": version, "built": time.time(),
                  "documents": {d.id: _doc_key(d) for d in documents.values()},
                  "jurisdictions": {d.id: d.jurisdiction_code for d in documents.values()}}
@@ -230,7 +232,7 @@ class GraphStore:
                     data.documents = {i: d for i, d in data.documents.items() if i in set(changed)}
                     ox_store.extend(_jurisdiction_quads(data, lookup, with_documents=True))
             if links is not None:
-                _sync_links(ox_store, list(links()))
+                _sync_links(ox_store, list(links()), self.links_path)
         state = {**state, "db": db_id, "version": version,
                  "documents": {d.id: _doc_key(d) for d in documents.values()},
                  "jurisdictions": {d.id: d.jurisdiction_code for d in documents.values()}}
@@ -327,31 +329,56 @@ def _link_quads(links: Iterable[Link]) -> list[Any]:
     return sink.quads
 
 
-def _link_node_key(link: Link) -> tuple[str, str]:
-    return str(rdf.link_iri(link)), format(round(link.score, 4), "g")
+def _link_key(link: Link) -> tuple[str, str, str, float, str]:
+    return (link.kind, link.source_id, link.target_id, round(float(link.score), 4), link.evidence)
 
 
-def _sync_links(ox_store: Any, links: list[Link]) -> None:
-    """Replace only the link nodes that appeared, disappeared or changed score."""
+def _load_link_keys(path: Path) -> set[tuple] | None:
+    try:
+        return {tuple(k) for k in json.loads(path.read_text("utf-8"))}
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def _save_link_keys(path: Path, keys: Iterable[tuple]) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(sorted(keys), ensure_ascii=False), "utf-8")
+    os.replace(tmp, path)
+
+
+def _sync_links(ox_store: Any, links: list[Link], snapshot: Path) -> None:
+    """Replace only the links that appeared, disappeared or changed score or evidence.
+
+    The previous link set is read from a snapshot file next to the store: reading it back
+    from Oxigraph would decode every link node's strings (seconds at 100k commitments).
+    """
     ox = _ox()
     graph = ox.NamedNode(str(rdf.LINKS_GRAPH))
-    score = ox.NamedNode(str(rdf.MS.score))
-    have = {q.subject.value: float(q.object.value) for q in ox_store.quads_for_pattern(None, score, None, graph)}
-    wanted = {str(rdf.link_iri(lk)): lk for lk in links}
-    stale = [iri for iri, s in have.items() if iri not in wanted or abs(s - round(wanted[iri].score, 4)) > 1e-9]
-    fresh = [lk for iri, lk in wanted.items() if iri not in have or iri in set(stale)]
-    source, target = ox.NamedNode(str(rdf.MS.source)), ox.NamedNode(str(rdf.MS.target))
-    for iri in stale:
-        node = ox.NamedNode(iri)
-        quads = list(ox_store.quads_for_pattern(node, None, None, graph))
-        ends = {q.predicate: q.object for q in quads if q.predicate in (source, target)}
-        for q in quads:
+    wanted = {_link_key(lk): lk for lk in links}
+    have = _load_link_keys(snapshot)
+    if have is None:  # no snapshot: take every link node out and write the current set
+        have = set()
+        for cls in (rdf.MS.ContinuationLink, rdf.MS.SimilarityLink):
+            for q in list(ox_store.quads_for_pattern(None, ox.NamedNode(str(rdf.RDF.type)), ox.NamedNode(str(cls)), graph)):
+                for t in list(ox_store.quads_for_pattern(q.subject, None, None, graph)):
+                    ox_store.remove(t)
+        for p in (rdf.MS.continues, rdf.MS.similarTo):
+            for q in list(ox_store.quads_for_pattern(None, ox.NamedNode(str(p)), None, graph)):
+                ox_store.remove(q)
+    stale = have - wanted.keys()
+    fresh = [lk for key, lk in wanted.items() if key not in have]
+    fresh_nodes = {str(rdf.link_iri(lk)) for lk in fresh}
+    for kind, src, dst, _, _ in stale:
+        node = rdf.link_iri(Link(kind, src, dst, 0.0, ""))
+        for q in list(ox_store.quads_for_pattern(ox.NamedNode(str(node)), None, None, graph)):
             ox_store.remove(q)
-        if iri not in wanted and source in ends and target in ends:
-            for p in (rdf.MS.continues, rdf.MS.similarTo):
-                ox_store.remove(ox.Quad(ends[source], ox.NamedNode(str(p)), ends[target], graph))
+        if str(node) not in fresh_nodes:
+            p = rdf.MS.continues if kind == "continues" else rdf.MS.similarTo
+            ox_store.remove(ox.Quad(ox.NamedNode(str(rdf.commitment_iri(src))), ox.NamedNode(str(p)),
+                                    ox.NamedNode(str(rdf.commitment_iri(dst))), graph))
     if fresh:
         ox_store.extend(_link_quads(fresh))
+    _save_link_keys(snapshot, wanted.keys())
 
 
 def workspace_graph(workspace: Any, *, links: Callable[[], Iterable[Link]] | None = None,
