@@ -81,14 +81,18 @@ def _params(query_string: str) -> dict[str, list[str]]:
     return parse_qs(query_string, keep_blank_values=True)
 
 
-def add_sparql_routes(app: FastAPI, ws: Any) -> None:
-    """Attach /sparql (the workspace's graph store, synced on use)."""
+def add_sparql_routes(app: FastAPI, ws: Any, *, timeout: float | None = None, max_rows: int | None = None) -> None:
+    """Attach /sparql (the workspace's graph store, synced on use).
+
+    ``timeout``/``max_rows`` are the server's options (``minsheng serve --sparql-timeout``);
+    unset, each request reads MINSHENG_SPARQL_TIMEOUT / MINSHENG_SPARQL_MAX_ROWS or the defaults.
+    """
 
     def run(query: str, accept: str | None, default_graphs: list[str], year: int | None,
             jurisdiction: str | None) -> Response:
         from kg.graph.export import _filtered_graphs
         from kg.graph.oxstore import workspace_graph
-        from kg.graph.sparql import GRAPH_KINDS, check_query, run_sparql
+        from kg.graph.sparql import GRAPH_KINDS, SparqlLimits, check_query, run_sparql
 
         checked = check_query(query)
         graph_result = checked.kind in GRAPH_KINDS
@@ -99,7 +103,8 @@ def add_sparql_routes(app: FastAPI, ws: Any) -> None:
                                        f"offered: {wanted}", "NotAcceptable")
         graph = workspace_graph(ws)
         restrict = default_graphs or _filtered_graphs(ws.store(), graph, year, jurisdiction)
-        result = run_sparql(graph, query, default_graph=restrict or None)
+        limits = SparqlLimits.from_env(timeout=timeout, max_rows=max_rows)
+        result = run_sparql(graph, query, default_graph=restrict or None, limits=limits)
         if graph_result:
             body = result.serialize(fmt)
         elif fmt == "json":

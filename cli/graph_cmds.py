@@ -13,8 +13,8 @@ from cli.render import OutputFormat, render
 
 ViewOpt = Annotated[str, typer.Option("--view", help="full, departments (co-responsibility) or officials (official–department).")]
 EndpointOpt = Annotated[str | None, typer.Option("--endpoint", help="Query this SPARQL 1.1 endpoint instead of the workspace (e.g. http://127.0.0.1:7878/query).")]
-TimeoutOpt = Annotated[float | None, typer.Option("--timeout", help="Seconds before the query is stopped [default: $MINSHENG_SPARQL_TIMEOUT or 30].", show_default=False)]
-MaxRowsOpt = Annotated[int | None, typer.Option("--max-rows", help="Most result rows [default: $MINSHENG_SPARQL_MAX_ROWS or 100000].", show_default=False)]
+TimeoutOpt = Annotated[float | None, typer.Option("--timeout", help="Seconds before the query is stopped (default: $MINSHENG_SPARQL_TIMEOUT or 30).", show_default=False)]
+MaxRowsOpt = Annotated[int | None, typer.Option("--max-rows", help="Most result rows (default: $MINSHENG_SPARQL_MAX_ROWS or 100000).", show_default=False)]
 RdfOpt = Annotated[str, typer.Option("--rdf", help="CONSTRUCT/DESCRIBE output: turtle, nt or jsonld.")]
 
 

@@ -15,14 +15,15 @@ import re
 from collections.abc import Iterable, Iterator
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from kg.errors import InputError
-from kg.graph.links import Link
 from kg.graph.rdf import PREFIXES
-from kg.graph.views import VIEWS
+
+if TYPE_CHECKING:  # networkx is only needed for the network formats
+    import networkx as nx
+
+    from kg.graph.links import Link
 
 RDF_FORMATS = {"ttl": "turtle", "nt": "nt", "nq": "nquads", "jsonld": "json-ld", "trig": "trig"}
 NETWORK_FORMATS = ("graphml", "gexf", "cytoscape", "csv", "html")
@@ -76,15 +77,21 @@ def _check(fmt: str, view: str) -> str:
     fmt = (fmt or "").lower()
     if fmt not in FORMATS:
         raise InputError(f"--format: unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    if fmt in RDF_FORMATS:
+        if view != "full":
+            raise InputError(f"--view {view}: RDF formats always export the full dataset; "
+                             f"views apply to {', '.join(NETWORK_FORMATS)}")
+        return fmt
+    from kg.graph.views import VIEWS
+
     if view not in VIEWS:
         raise InputError(f"--view: unknown view {view!r}; expected one of {', '.join(VIEWS)}")
-    if fmt in RDF_FORMATS and view != "full":
-        raise InputError(f"--view {view}: RDF formats always export the full dataset; "
-                         f"views apply to {', '.join(NETWORK_FORMATS)}")
     return fmt
 
 
 def _view(store: Any, view: str, year: int | None, jurisdiction: str | None, links: list[Link] | None) -> nx.Graph:
+    from kg.graph.views import VIEWS
+
     kwargs: dict[str, Any] = {"year": year, "jurisdiction": jurisdiction}
     if view == "full":
         kwargs["links"] = links
@@ -107,6 +114,8 @@ def iter_export(store: Any, fmt: str, *, view: str = "full", year: int | None = 
             graph = _synced_graph(store, links)
         names = _filtered_graphs(store, graph, year, jurisdiction)
         return iter_rdf(graph, fmt, graphs=names)
+    import networkx as nx
+
     g = _view(store, view, year, jurisdiction, links)
     if fmt == "graphml":
         return _encoded(nx.generate_graphml(flatten_attributes(g), encoding="utf-8"))

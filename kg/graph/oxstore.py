@@ -23,14 +23,16 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rdflib import XSD, BNode, Literal, URIRef
 
 from kg.errors import BusyError, StoreError
 from kg.graph import rdf
-from kg.graph.links import Link, target_series
-from kg.graph.views import GraphData, collect_graph_data, concepts_by_label
+
+if TYPE_CHECKING:
+    from kg.graph.links import Link
+    from kg.graph.views import GraphData
 
 log = logging.getLogger("minsheng")
 
@@ -189,6 +191,8 @@ class GraphStore:
         documents = {d.id: d for d in store.documents()}
         catalog = ({d.id: d for d in store.departments()}, {o.id: o for o in store.officials()}, documents)
         codes = sorted({d.jurisdiction_code for d in documents.values()})
+        from kg.graph.views import concepts_by_label
+
         lookup = concepts_by_label()
         link_list = list(links()) if links else []
         with self._open_write() as ox_store:
@@ -217,6 +221,8 @@ class GraphStore:
         codes = sorted({documents[i].jurisdiction_code for i in changed} | {old_codes[i] for i in removed if i in old_codes})
         if progress and (changed or removed):
             progress(f"updating the graph store: {len(changed)} document(s) changed, {len(removed)} removed")
+        from kg.graph.views import concepts_by_label
+
         lookup = concepts_by_label()
         ox = _ox()
         with self._open_write() as ox_store:
@@ -281,11 +287,15 @@ def _fixed_graph_quads() -> list[Any]:
 
 
 def _jurisdiction_data(store: Any, code: str, catalog: tuple[dict, dict, dict]) -> GraphData:
+    from kg.graph.views import collect_graph_data
+
     return collect_graph_data(store, jurisdiction=code, links=[], catalog=catalog)
 
 
 def _jurisdiction_quads(data: GraphData, lookup: dict, *, with_documents: bool) -> list[Any]:
     """Shared nodes and series of one jurisdiction, plus the named graphs of ``data.documents``."""
+    from kg.graph.links import target_series
+
     cache: dict[str, Any] = {}
     shared = _Sink(rdf.SHARED_GRAPH, cache)
     rdf._add_entities(shared, data)  # type: ignore[arg-type]
@@ -369,6 +379,8 @@ def _sync_links(ox_store: Any, links: list[Link], snapshot: Path) -> None:
     fresh = [lk for key, lk in wanted.items() if key not in have]
     fresh_nodes = {str(rdf.link_iri(lk)) for lk in fresh}
     for kind, src, dst, _, _ in stale:
+        from kg.graph.links import Link
+
         node = rdf.link_iri(Link(kind, src, dst, 0.0, ""))
         for q in list(ox_store.quads_for_pattern(ox.NamedNode(str(node)), None, None, graph)):
             ox_store.remove(q)

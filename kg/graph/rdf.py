@@ -11,17 +11,19 @@ from collections.abc import Iterable
 from decimal import Decimal
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, SKOS
 
-from kg.graph.links import Link, Series, target_id
-from kg.graph.views import GraphData, collect_graph_data, concepts_by_label, official_id
 from kg.model import Commitment, Document
 from kg.vocab.departments import function_labels
 from kg.vocab.taxonomy import Concept, load_taxonomy
+
+if TYPE_CHECKING:  # links and views pull in numpy and networkx: not needed to name IRIs
+    from kg.graph.links import Link, Series
+    from kg.graph.views import GraphData
 
 MS = Namespace("https://minsheng-kg.org/ns#")
 ORG = Namespace("http://www.w3.org/ns/org#")
@@ -208,6 +210,9 @@ def _add_function(g: Graph, label: str, en: str | None) -> None:
 
 
 def _add_commitment(g: Graph, c: Commitment, lookup: dict[str, dict[str, Concept]]) -> None:
+    from kg.graph.links import target_id
+    from kg.graph.views import official_id
+
     s = commitment_iri(c.id)
     doc = document_iri(c.document_id)
     g.add((s, RDF.type, MS.Commitment))
@@ -320,6 +325,8 @@ def build_dataset(store: Any, *, year: int | None = None, jurisdiction: str | No
     links and target series; ``graph/ontology`` for ontology.ttl. ``links=None`` computes
     links without embeddings; pass ``[]`` for none.
     """
+    from kg.graph.views import collect_graph_data, concepts_by_label
+
     data = data or collect_graph_data(store, year=year, jurisdiction=jurisdiction, links=links)
     lookup = concepts_by_label()
     ds = Dataset(default_union=True)
