@@ -195,13 +195,17 @@ class GraphStore:
 
         lookup = concepts_by_label()
         link_list = list(links()) if links else []
-        with self._open_write() as ox_store:
-            ox_store.bulk_extend(_fixed_graph_quads())
+
+        def quads() -> Iterator[Any]:
+            # One lazy stream into one bulk load: many small loads leave many small files to compact.
+            yield from _fixed_graph_quads()
             for code in codes:
-                data = _jurisdiction_data(store, code, catalog)
-                ox_store.bulk_extend(_jurisdiction_quads(data, lookup, with_documents=True))
-            for batch in _batched(_link_quads(link_list)):
-                ox_store.bulk_extend(batch)
+                yield from _jurisdiction_quads(_jurisdiction_data(store, code, catalog), lookup, with_documents=True)
+            for start in range(0, len(link_list), BATCH):
+                yield from _link_quads(link_list[start:start + BATCH])
+
+        with self._open_write() as ox_store:
+            ox_store.bulk_extend(quads())
             # Compacting once after a bulk load halves the time of every later full scan (export).
             ox_store.optimize()
         _save_link_keys(self.links_path, {_link_key(lk) for lk in link_list})
