@@ -90,7 +90,7 @@ def test_malformed_query_gives_one_line_parser_message(dataset_2y):
     with pytest.raises(QueryError) as info:
         run_sparql(dataset_2y, "SELECT * WHERE { ?s ?p }")
     message = str(info.value)
-    assert message.startswith("query: malformed SPARQL") and "\n" not in message and "col" in message
+    assert message.startswith("query: malformed SPARQL") and "\n" not in message and "1:" in message
     with pytest.raises(QueryError, match="nope"):
         run_sparql(dataset_2y, "SELECT * WHERE { ?s nope:x ?o }")
     with pytest.raises(QueryError, match="empty"):
@@ -141,14 +141,29 @@ def test_construct_and_describe(dataset_2y):
     "SELECT * WHERE { \\U00000053ERVICE <http://127.0.0.1:9/x> { ?s ?p ?o } }",
     "SELECT * WHERE { ?s ?p ?o OPTIONAL { service silent <http://127.0.0.1:9/x> { ?s ?q ?r } } }",
     "ASK { { SELECT ?s WHERE { SERVICE ?endpoint { ?s ?p ?o } } } }",
+    "SELECT * WHERE { ?s ?p ?o.SERVICE <http://127.0.0.1:9/x> { ?s ?p ?o } }",  # no space after the dot
+    "SELECT * WHERE { ?s ?p 1SERVICE <http://127.0.0.1:9/x> { } }",
+    "SELECT * WHERE { ?s ?p ?o } # comment\n SERVICE <http://127.0.0.1:9/x> { }",
 ])
 def test_service_is_refused_on_the_parsed_query(query):
     with pytest.raises(QueryError, match="SERVICE"):
         check_query(query)
 
 
-def test_service_word_in_a_literal_is_not_refused(dataset_2y):
+def test_service_as_a_name_string_or_iri_is_not_refused(dataset_2y):
     assert run_sparql(dataset_2y, 'SELECT ?x WHERE { BIND("SERVICE" AS ?x) }').rows() == [{"x": "SERVICE"}]
+    query = ('PREFIX ex: <urn:ex:> SELECT ?service WHERE { ?service ex:SERVICE <urn:SERVICE> '
+             '# SERVICE in a comment\n }')
+    assert check_query(query).kind == "select"
+    assert run_sparql(dataset_2y, query).rows() == []
+
+
+def test_kind_and_from_graphs_are_read_from_the_tokens():
+    checked = check_query("PREFIX ex: <urn:ex:> # SELECT in a comment\nCONSTRUCT { ?s ex:p 'ASK' } "
+                          "FROM <urn:g1> FROM NAMED <urn:g2> WHERE { ?s ?p ?o }")
+    assert checked.kind == "construct" and checked.graphs == ("urn:g1", "urn:g2")
+    with pytest.raises(QueryError, match="unknown prefix nope:"):
+        check_query("SELECT * WHERE { ?s nope:x ?o }")
 
 
 CROSS_JOIN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
