@@ -154,7 +154,7 @@ def _filtered_graphs(store: Any, graph: Any, year: int | None, jurisdiction: str
 
     code = store.jurisdiction_code(jurisdiction) if jurisdiction else None
     if jurisdiction and code is None:
-        raise InputError(f"--jurisdiction: unknown jurisdiction {jurisdiction!r}")
+        raise InputError(f"jurisdiction: unknown jurisdiction {jurisdiction!r}")
     docs = [d for d in store.documents() if (year is None or d.year == year)
             and (code is None or d.jurisdiction_code == code)]
     return [str(document_graph_iri(d.id)) for d in docs] + [str(SHARED_GRAPH), str(LINKS_GRAPH), str(ONTOLOGY_GRAPH)]

@@ -64,17 +64,19 @@ class _Sink:
         self.quads: list[Any] = []
 
     def term(self, t: Any) -> Any:
+        # No cache keyed by rdflib terms: their Python-level __hash__/__eq__ cost more than a new NamedNode.
         if isinstance(t, URIRef):
-            node = self.cache.get(t)
-            if node is None:
-                node = self.cache[t] = self.ox.NamedNode(str(t))
-            return node
+            return self.ox.NamedNode(t)
         if isinstance(t, Literal):
             if t.language:
-                return self.ox.Literal(str(t), language=t.language)
-            if t.datatype is not None and str(t.datatype) != _XSD_STRING:
-                return self.ox.Literal(str(t), datatype=self.term(URIRef(t.datatype)))
-            return self.ox.Literal(str(t))
+                return self.ox.Literal(t, language=t.language)
+            dt = t.datatype
+            if dt is not None and not str.__eq__(dt, _XSD_STRING):
+                node = self.cache.get(dt)
+                if node is None:
+                    node = self.cache[dt] = self.ox.NamedNode(dt)
+                return self.ox.Literal(t, datatype=node)
+            return self.ox.Literal(t)
         if isinstance(t, BNode):
             return self.ox.BlankNode(str(t))
         raise TypeError(f"not an RDF term: {t!r}")

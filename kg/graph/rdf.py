@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -37,8 +37,14 @@ PREFIXES = {"ms": MS, "org": ORG, "skos": SKOS, "prov": PROV, "dcterms": DCTERMS
             "foaf": FOAF, "rdf": RDF, "rdfs": RDFS, "xsd": XSD, "owl": OWL}
 
 
+@lru_cache(maxsize=1 << 16)
+def _quoted(part: str) -> str:
+    # Ids recur across a commitment's IRIs (commitment, targets, links): quote each once.
+    return quote(part, safe="")
+
+
 def _iri(*parts: str) -> URIRef:
-    return URIRef(ID_BASE + "/".join(quote(p, safe="") for p in parts))
+    return URIRef(ID_BASE + "/".join(map(_quoted, parts)))
 
 
 def commitment_iri(commitment_id: str) -> URIRef:
