@@ -46,6 +46,7 @@ LOCK_WAIT_S = 30.0
 _XSD_STRING = str(XSD.string)
 _sync_lock = threading.Lock()
 _opened: set[str] = set()
+_state_cache: dict[tuple, Any] = {}
 
 
 def _ox() -> Any:
@@ -101,8 +102,16 @@ class GraphStore:
 
     # -- state ---------------------------------------------------------------------------
     def state(self) -> dict[str, Any] | None:
+        # Parsed once per version of the file: at 100k commitments it lists 5,000 documents,
+        # and every query asks for it.
         try:
-            state = json.loads(self.state_path.read_text("utf-8"))
+            st = os.stat(self.state_path)
+            stamp = (str(self.state_path), st.st_ino, st.st_mtime_ns, st.st_size)
+            state = _state_cache.get(stamp)
+            if state is None:
+                state = json.loads(self.state_path.read_text("utf-8"))
+                _state_cache.clear()
+                _state_cache[stamp] = state
         except (OSError, ValueError):
             return None
         if not isinstance(state, dict) or state.get("format") != STATE_FORMAT or not self.db_dir.is_dir():

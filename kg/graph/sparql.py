@@ -424,7 +424,7 @@ def run_sparql(graph: Any, query: str, *, limits: SparqlLimits | None = None,
     state = graph.state()
     if state is None:
         raise StoreError(f"{graph.path}: the graph store is missing; it is rebuilt on next use")
-    names = known_graphs(state)
+    names = known_graphs(state) if checked.graphs else set()
     for iri in checked.graphs:
         if iri not in names:
             raise QueryError(f"FROM <{iri}> names no graph of this store; graphs are named "
