@@ -10,7 +10,6 @@ import socket
 import tempfile
 import threading
 import time
-from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -151,18 +150,15 @@ def test_negotiation_rules():
     assert negotiate("image/png", GRAPH_OFFERS) is None
 
 
-def _export_dirs() -> set[str]:
-    return {p.name for p in Path(tempfile.gettempdir()).glob("minsheng-export-*")}
-
-
 @pytest.mark.parametrize("fmt,parse", [("ttl", ox.RdfFormat.TURTLE), ("nq", ox.RdfFormat.N_QUADS),
                                        ("trig", ox.RdfFormat.TRIG), ("jsonld", ox.RdfFormat.JSON_LD)])
-def test_export_streams_rdf_and_leaves_nothing_behind(client, ws, fmt, parse):
-    before = _export_dirs()
+def test_export_streams_rdf_and_leaves_nothing_behind(client, ws, fmt, parse, tmp_path, monkeypatch):
+    # A private temp dir: other processes on the machine may use the shared one.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     r = client.get(f"/export/{fmt}")
     assert r.status_code == 200
     assert len(list(ox.parse(r.content, format=parse))) > 1000
-    assert _export_dirs() == before
+    assert list(tmp_path.iterdir()) == []
     assert "attachment" in r.headers["content-disposition"]
 
 

@@ -7,6 +7,7 @@ and the HTML view is made self-contained so it opens offline.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -189,9 +190,85 @@ def _iter_rdf(store: Any, fmt: str, graphs: list[str] | None) -> Iterator[bytes]
     rdf_format = getattr(ox.RdfFormat, {"ttl": "TURTLE", "nt": "N_TRIPLES", "nq": "N_QUADS", "trig": "TRIG"}[fmt])
     prefixes = {p: str(ns) for p, ns in PREFIXES.items()} if fmt in ("ttl", "trig") else None
     as_triples = fmt in ("ttl", "nt")
-    for batch in _batched(quads()):
+    if as_triples or graphs is None:
+        # Oxigraph's own dump, graph by graph, is about twice as fast as iterating quads in Python.
+        names = [ox.NamedNode(g) for g in graphs] if graphs is not None else list(store.named_graphs())
+        yield from _dump_stream(store, rdf_format, prefixes, names if as_triples else None)
+        return
+    for batch in _batched(quads()):  # a filtered TriG / N-Quads export: dump cannot select graphs there
         items = [q.triple for q in batch] if as_triples else batch
         yield ox.serialize(items, format=rdf_format, prefixes=prefixes)
+
+
+class _QueueWriter:
+    """A binary file for pyoxigraph's dump that hands ~1 MB chunks to the consuming generator."""
+
+    CHUNK = 1 << 20
+
+    def __init__(self, out: Any, stop: Any):
+        self.out, self.stop, self.buf = out, stop, bytearray()
+
+    def write(self, data: bytes) -> int:
+        self.buf += data
+        if len(self.buf) >= self.CHUNK:
+            self.flush()
+        return len(data)
+
+    def flush(self) -> None:
+        import queue
+
+        if not self.buf:
+            return
+        chunk, self.buf = bytes(self.buf), bytearray()
+        while True:
+            if self.stop.is_set():
+                raise OSError("export cancelled by the reader")
+            try:
+                self.out.put(chunk, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+
+
+def _dump_stream(store: Any, rdf_format: Any, prefixes: dict[str, str] | None,
+                 names: list[Any] | None) -> Iterator[bytes]:
+    """Run Oxigraph's dump in a thread and yield what it writes (per graph, or the whole dataset)."""
+    import queue
+    import threading
+
+    out: queue.Queue[Any] = queue.Queue(maxsize=8)
+    stop = threading.Event()
+    done = object()
+
+    def run() -> None:
+        try:
+            writer = _QueueWriter(out, stop)
+            if names is None:
+                store.dump(writer, format=rdf_format, prefixes=prefixes)
+            else:
+                for name in names:
+                    store.dump(writer, format=rdf_format, from_graph=name, prefixes=prefixes)
+            writer.flush()
+            out.put(done)
+        except BaseException as exc:  # handed to the reader, which raises it
+            if not stop.is_set():
+                out.put(exc)
+
+    thread = threading.Thread(target=run, daemon=True, name="minsheng-export")
+    thread.start()
+    try:
+        while True:
+            item = out.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():
+            with contextlib.suppress(queue.Empty):
+                out.get(timeout=0.1)
 
 
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
