@@ -15,7 +15,7 @@ import numpy as np
 
 from kg.embed.embedder import Embedder, canonical_model_id, get_embedder
 from kg.embed.vectors import passage_text
-from kg.errors import ModelError, QueryError
+from kg.errors import ModelError, NotFoundError, QueryError
 from kg.model import Commitment
 from kg.text import normalize_name
 
@@ -306,13 +306,11 @@ def _check_filters(store: Any, facets: dict[str, set[Any]], filters: dict[str, A
         raise QueryError(f"no commitments for year {filters['year']} in the workspace")
     jurisdiction = filters.get("jurisdiction")
     if jurisdiction:
-        value = normalize_name(jurisdiction)
-        if not any(value in (code, name) or (len(value) >= 2 and name.endswith(value))
-                   for code, name in facets["jurisdiction"]):
-            raise QueryError(f"no jurisdiction matches '{jurisdiction}' in the workspace")
+        store.resolve_jurisdiction(jurisdiction)  # the same NotFoundError as `list -j` and /commitments
     if filters.get("department") and not store.find_departments(filters["department"], jurisdiction):
         where = f" of {jurisdiction}" if jurisdiction else ""
-        raise QueryError(f"no department{where} matches '{filters['department']}' in the workspace")
+        raise NotFoundError(f"department: no department{where} matches {filters['department']!r}; "
+                            "`minsheng departments` lists them")
     if filters.get("official") and normalize_name(filters["official"]) not in facets["official"]:
         raise QueryError(f"no official named '{filters['official']}' in the workspace")
     if filters.get("theme") and normalize_name(filters["theme"]) not in facets["theme"]:
