@@ -24,6 +24,6 @@ Jurisdiction = Annotated[str | None, Query(max_length=MAX_NAME_CHARS,
 Department = Annotated[str | None, Query(max_length=MAX_NAME_CHARS, description="Department name or alias.")]
 Official = Annotated[str | None, Query(max_length=MAX_NAME_CHARS, description="Lead official's name.")]
 Theme = Annotated[str | None, Query(max_length=MAX_NAME_CHARS, description="Theme or target type, e.g. 养老.")]
-SearchText = Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="The query, e.g. 养老床位")]
+SearchText = Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, pattern=r"\S",
+                                  description="The query, e.g. 养老床位")]
 TopK = Annotated[int, Query(ge=1, le=MAX_TOP_K, description="Number of results.")]
-Identifier = Annotated[str, Query(max_length=MAX_NAME_CHARS)]

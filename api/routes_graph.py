@@ -5,12 +5,16 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, Query
 from fastapi.responses import FileResponse, JSONResponse
 
+from api.params import Department, Jurisdiction, SearchText, Year
 from kg.errors import InputError
+
+# The kinds kg.analysis.overlaps.KINDS knows, as an enum in the OpenAPI document.
+OverlapKind = Literal["shared", "thematic", "cross_district", "official"]
 
 _MEDIA = {"ttl": "text/turtle", "nt": "application/n-triples", "nq": "application/n-quads",
           "jsonld": "application/ld+json", "trig": "application/trig", "graphml": "application/xml",
@@ -48,9 +52,10 @@ def add_graph_routes(app: FastAPI, ws: Any, engine: Callable[[], Any]) -> None:
                             filename=written[0].name)
 
     @app.get("/overlaps", summary="Shared, thematic, cross-district and official overlaps")
-    def overlaps(kind: Annotated[list[str] | None, Query()] = None, jurisdiction: str | None = None,
-                 year: int | None = None, department: str | None = None, min_score: float | None = None,
-                 limit: int | None = None) -> list[dict[str, Any]]:
+    def overlaps(kind: Annotated[list[OverlapKind] | None, Query()] = None, jurisdiction: Jurisdiction = None,
+                 year: Year = None, department: Department = None,
+                 min_score: Annotated[float | None, Query(ge=0, le=1)] = None,
+                 limit: Annotated[int | None, Query(ge=1, le=10_000)] = None) -> list[dict[str, Any]]:
         from kg.analysis.overlaps import find_overlaps
         from kg.embed.vectors import vectors_for_overlaps
 
@@ -60,7 +65,7 @@ def add_graph_routes(app: FastAPI, ws: Any, engine: Callable[[], Any]) -> None:
         return [o.to_dict() for o in found]
 
     @app.get("/timeline", summary="A target type, theme or topic across years and districts")
-    def timeline(q: str, jurisdiction: str | None = None, text: bool = False) -> dict[str, Any]:
+    def timeline(q: SearchText, jurisdiction: Jurisdiction = None, text: bool = False) -> dict[str, Any]:
         from kg.analysis.timeline import build_timeline
 
         def search(query: str) -> list[str]:

@@ -302,8 +302,9 @@ def _facets(commitments: list[Commitment]) -> dict[str, set[Any]]:
 
 def _check_filters(store: Any, facets: dict[str, set[Any]], filters: dict[str, Any]) -> None:
     """Tell a filter that names nothing in the workspace from one that merely matches nothing here."""
+    # A filter that names nothing in the workspace is NotFoundError, as in `list` and /commitments.
     if "year" in filters and int(filters["year"]) not in facets["year"]:
-        raise QueryError(f"no commitments for year {filters['year']} in the workspace")
+        raise NotFoundError(f"no commitments for year {filters['year']} in the workspace")
     jurisdiction = filters.get("jurisdiction")
     if jurisdiction:
         store.resolve_jurisdiction(jurisdiction)  # the same NotFoundError as `list -j` and /commitments
@@ -312,9 +313,9 @@ def _check_filters(store: Any, facets: dict[str, set[Any]], filters: dict[str, A
         raise NotFoundError(f"department: no department{where} matches {filters['department']!r}; "
                             "`minsheng departments` lists them")
     if filters.get("official") and normalize_name(filters["official"]) not in facets["official"]:
-        raise QueryError(f"no official named '{filters['official']}' in the workspace")
+        raise NotFoundError(f"no official named '{filters['official']}' in the workspace")
     if filters.get("theme") and normalize_name(filters["theme"]) not in facets["theme"]:
-        raise QueryError(f"no theme or target type '{filters['theme']}' in the workspace")
+        raise NotFoundError(f"no theme or target type '{filters['theme']}' in the workspace")
 
 
 __all__ = ["MODES", "ModelError", "QueryError", "SearchEngine", "SearchHit", "SearchResponse"]

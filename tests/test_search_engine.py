@@ -62,12 +62,12 @@ def test_filters_apply_before_ranking(engine):
 
 
 @pytest.mark.parametrize(("kwargs", "error", "message"), [
-    # Unknown places and departments: the same NotFoundError as `list -j`, /commitments and /departments.
+    # Filters naming nothing in the workspace: NotFoundError, as `list -j`, /commitments and /departments.
     ({"department": "区宇宙开发局"}, NotFoundError, "no department matches '区宇宙开发局'"),
-    ({"year": 1999}, QueryError, "no commitments for year 1999"),
+    ({"year": 1999}, NotFoundError, "no commitments for year 1999"),
     ({"jurisdiction": "火星区"}, NotFoundError, "no jurisdiction '火星区'"),
-    ({"official": "无名氏"}, QueryError, "no official named '无名氏'"),
-    ({"theme": "航天"}, QueryError, "no theme or target type '航天'"),
+    ({"official": "无名氏"}, NotFoundError, "no official named '无名氏'"),
+    ({"theme": "航天"}, NotFoundError, "no theme or target type '航天'"),
 ])
 def test_unknown_filter_values_are_errors(engine, kwargs, error, message):
     with pytest.raises(error, match=message):
