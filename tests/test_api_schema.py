@@ -38,22 +38,26 @@ def test_schema_covers_the_routes(api_schema) -> None:
     assert {"GET /commitments", "GET /search", "POST /documents", "GET /health"} <= labels
 
 
+def _fuzz(operation) -> None:
+    upload = operation.path == "/documents"
+    headers = {"Authorization": "Bearer k"} if upload else None
+    # A schema-valid upload is any file with any name; most are rightly refused as not a list.
+    excluded = [schemathesis.checks.positive_data_acceptance] if upload else None
+
+    @given(case=operation.as_strategy())
+    @settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    def check(case) -> None:
+        case.call_and_validate(headers=headers, excluded_checks=excluded)
+
+    check()
+
+
 def test_api_conforms_to_its_schema(api_schema) -> None:
     failures: list[str] = []
     for result in api_schema.get_all_operations():
         operation = result.ok()
-        upload = operation.path == "/documents"
-        headers = {"Authorization": "Bearer k"} if upload else None
-        # A schema-valid upload is any file with any name; most are rightly refused as not a list.
-        excluded = [schemathesis.checks.positive_data_acceptance] if upload else None
-
-        @given(case=operation.as_strategy())
-        @settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
-        def check(case, headers=headers, excluded=excluded) -> None:
-            case.call_and_validate(headers=headers, excluded_checks=excluded)
-
         try:
-            check()
+            _fuzz(operation)
         except Exception as exc:  # collect every operation's failure, then report them together
             details = getattr(exc, "exceptions", [])
             failures.append(f"{operation.label}: {exc} {' / '.join(map(str, details))}")
