@@ -8,6 +8,8 @@ import typer
 
 from cli.common import WorkspaceOpt
 
+GRACEFUL_SHUTDOWN_S = 5
+
 
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind; 127.0.0.1 keeps it local.")] = "127.0.0.1",
@@ -37,7 +39,9 @@ def serve(
     if host not in ("127.0.0.1", "localhost", "::1"):
         progress(f"warning: serving on {host}, reachable from other machines; uploads "
                  f"{'need the API key' if policy.api_key else 'are off'}")
-    uvicorn.run(create_app(workspace.path, model=model, policy=policy), host=host, port=port, log_level="info")
+    # SIGTERM must end the server even while a long request runs: wait at most this long for it.
+    uvicorn.run(create_app(workspace.path, model=model, policy=policy), host=host, port=port, log_level="info",
+                timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S)
 
 
 def register(app: typer.Typer) -> None:

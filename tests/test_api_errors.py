@@ -140,3 +140,23 @@ def test_removed_database_is_503_not_stale_data(tmp_path, bundled_workspace) -> 
     _error(c.get("/commitments"), 503, "replaced")
     # A fresh server on the restored file answers.
     assert TestClient(create_app(ws.path)).get("/health").json()["counts"]["documents"] == 2
+
+
+@pytest.mark.slow
+def test_docs_render_in_a_browser_without_network(bundled_workspace, tmp_path) -> None:
+    # Real Chromium, every host but loopback unresolvable: Swagger UI must still draw the operations.
+    from tests.test_api_documents import _serve
+    from tests.test_kg_export_browser import _require_browser, _run
+
+    browser = _require_browser()
+    server, thread, base = _serve(create_app(bundled_workspace.path))
+    try:
+        done = _run(browser, tmp_path, "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+                    "--dump-dom", f"{base}/docs")
+        assert done.returncode == 0, done.stderr[-2000:]
+        dom = done.stdout
+        assert "swagger-ui" in dom and "opblock" in dom, dom[:2000]
+        assert "/commitments" in dom and "/documents" in dom
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
