@@ -59,33 +59,43 @@ def create_app(workspace: Path | None = None, *, model: str | None = None,
     @app.get("/", summary="Workspace summary")
     def root() -> dict[str, Any]:
         store = ws.store()
-        return {"ok": True, "workspace": str(ws.path), "totals": store.counts(),
-                "documents": [d.to_dict() for d in store.documents()]}
+        with store.snapshot():
+            return {"ok": True, "workspace": str(ws.path), "totals": store.counts(),
+                    "documents": [d.to_dict() for d in store.documents()]}
 
     @app.get("/health", summary="Liveness and the store's counts")
     def health() -> dict[str, Any]:
         store = ws.store()
-        return {"ok": True, "status": "ok", "counts": store.counts(), "version": store.version(),
-                "writes": bool(policy.api_key)}
+        with store.snapshot():
+            return {"ok": True, "status": "ok", "counts": store.counts(), "version": store.version(),
+                    "writes": bool(policy.api_key)}
 
     @app.get("/commitments", summary="List commitments")
     def commitments(year: Year = None, jurisdiction: Jurisdiction = None, department: Department = None,
                     official: Official = None, theme: Theme = None) -> list[dict[str, Any]]:
-        found = ws.store().commitments(year=year, jurisdiction=jurisdiction, department=department,
-                                       official=official, theme=theme)
+        store = ws.store()
+        with store.snapshot():  # the listing and its departments, officials, targets from one commit
+            found = store.commitments(year=year, jurisdiction=jurisdiction, department=department,
+                                      official=official, theme=theme)
         return [c.to_dict() for c in found]
 
     @app.get("/commitments/{commitment_id}", summary="One commitment")
     def commitment(commitment_id: Annotated[str, Path_(max_length=MAX_NAME_CHARS)]) -> dict[str, Any]:
-        return ws.store().commitment(commitment_id).to_dict()
+        store = ws.store()
+        with store.snapshot():
+            return store.commitment(commitment_id).to_dict()
 
     @app.get("/departments", summary="Departments with aliases and commitments")
     def departments(jurisdiction: Jurisdiction = None) -> list[dict[str, Any]]:
-        return [d.to_dict() for d in ws.store().departments(jurisdiction)]
+        store = ws.store()
+        with store.snapshot():
+            return [d.to_dict() for d in store.departments(jurisdiction)]
 
     @app.get("/officials", summary="Lead officials with years and commitments")
     def officials(jurisdiction: Jurisdiction = None) -> list[dict[str, Any]]:
-        return [o.to_dict() for o in ws.store().officials(jurisdiction)]
+        store = ws.store()
+        with store.snapshot():
+            return [o.to_dict() for o in store.officials(jurisdiction)]
 
     @app.get("/search", summary="Hybrid semantic search")
     def search(q: SearchText, top_k: TopK = 10,

@@ -234,6 +234,7 @@ def test_non_utf8_query_file_exits_1(ws2: str, tmp_path: Path):
     _one_line_error(run("sparql", "--file", str(query), "-w", ws2, ok=False), 1, "UTF-8")
 
 
+@pytest.mark.slow  # export computes similarity links with the embedding model
 def test_unwritable_export_path_exits_1(ws2: str, tmp_path: Path):
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
