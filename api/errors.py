@@ -8,6 +8,7 @@ Library errors keep their class name as the title; HTTP errors raised by the rou
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -39,7 +40,7 @@ def _phrase(status: int) -> str:
 
 
 def error_response(status: int, message: str, title: str | None = None,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
+                   headers: Mapping[str, str] | None = None) -> JSONResponse:
     """The single error body the API returns."""
     body = {"ok": False, "error": message, "status": status, "title": title or _phrase(status)}
     return JSONResponse(body, status_code=status, headers=headers)

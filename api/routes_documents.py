@@ -17,7 +17,7 @@ import multiprocessing
 import os
 import tempfile
 import unicodedata
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,7 +88,7 @@ def check_upload_name(name: str | None) -> str:
     return name
 
 
-async def _limited(request: Request, limit: int) -> AsyncIterator[bytes]:
+async def _limited(request: Request, limit: int) -> AsyncGenerator[bytes, None]:
     # Counting what arrives (not trusting Content-Length) also bounds chunked uploads.
     seen = 0
     async for chunk in request.stream():

@@ -59,7 +59,7 @@ def add_graph_routes(app: FastAPI, ws: Any, engine: Callable[[], Any]) -> None:
         from kg.analysis.overlaps import find_overlaps
         from kg.embed.vectors import vectors_for_overlaps
 
-        found = find_overlaps(ws.store(), kinds=kind or None, jurisdiction=jurisdiction, year=year,
+        found = find_overlaps(ws.store(), kinds=list(kind) if kind else None, jurisdiction=jurisdiction, year=year,
                               department=department, min_score=min_score, limit=limit,
                               vectors=vectors_for_overlaps(ws, kind))
         return [o.to_dict() for o in found]
