@@ -32,7 +32,7 @@ def _error(r: httpx.Response, status: int, *words: str) -> None:
     body = r.json()
     assert set(body) == ERROR_KEYS and body["ok"] is False and body["status"] == status and body["title"]
     assert all(w in body["error"] for w in words), body["error"]
-    assert "Traceback" not in r.text and "/tmp/" not in body["error"]
+    assert "Traceback" not in r.text and "minsheng-upload-" not in body["error"]
 
 
 def test_writes_are_off_without_a_key(fresh_workspace, monkeypatch) -> None:
@@ -205,6 +205,53 @@ def test_real_server_upload_does_not_block_reads(fresh_workspace) -> None:
             assert http.get("/commitments/370103-2026-900").status_code == 200
             assert http.get("/health").json()["counts"]["documents"] == 3
         assert worst < 1.0, f"a read waited {worst:.2f} s behind the upload"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def test_docx_and_xlsx_uploads_parse_in_the_limited_child(fresh_workspace, tmp_path) -> None:
+    # The child's memory cap must leave room for the real readers (python-docx, openpyxl, lxml).
+    import docx
+    from openpyxl import Workbook
+
+    from tests.test_kg_read import HEADER, ROWS, TITLE
+
+    document = docx.Document()
+    document.add_paragraph(TITLE)
+    table = document.add_table(rows=1, cols=len(HEADER))
+    for cell, text in zip(table.rows[0].cells, HEADER, strict=True):
+        cell.text = text
+    for row in ROWS:
+        for cell, text in zip(table.add_row().cells, row, strict=True):
+            cell.text = text
+    document.save(tmp_path / "list.docx")
+    wb = Workbook()
+    sheet = wb.active
+    sheet.append(HEADER)
+    for row in ROWS:
+        sheet.append(list(row))
+    wb.save(tmp_path / "list.xlsx")
+    c = _client(fresh_workspace)
+    for name, year in (("list.docx", 2031), ("list.xlsx", 2032)):
+        r = _upload(c, name=name, data=(tmp_path / name).read_bytes(), year=year, jurisdiction="槐荫区")
+        assert r.status_code == 200, r.text
+        assert r.json()["commitments"] == len(ROWS)
+
+
+def test_real_server_key_origin_and_removed_database(fresh_workspace) -> None:
+    import os
+
+    server, thread, base = _serve(create_app(fresh_workspace.path, policy=UploadPolicy(api_key="s3cret")))
+    try:
+        with httpx.Client(base_url=base, timeout=30) as http:
+            files = {"file": ("shizhong_2025.txt", SHIZHONG_2025.read_bytes())}
+            _error(http.post("/documents", files=files), 401, "Bearer")
+            _error(http.post("/documents", files=files, headers={**KEY, "Origin": "https://evil.example"}), 403)
+            _error(http.get("/commitments", params={"year": "100000000000000000000"}), 422, "year")
+            os.unlink(fresh_workspace.db_path)
+            _error(http.get("/health"), 503, "removed")
+            _error(http.post("/documents", files=files, headers=KEY), 503, "removed")
     finally:
         server.should_exit = True
         thread.join(timeout=10)
