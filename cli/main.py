@@ -41,6 +41,10 @@ class _Group(TyperGroup):
             # An unwritable -o path, a missing file, a read-only workspace: name the path, no traceback.
             where = f"{exc.filename}: " if exc.filename else ""
             _fail(f"{where}{exc.strerror or exc}", 1)
+        except EOFError as exc:
+            # An empty or truncated derived file (index, cache) read with numpy/pickle; click would say "Aborted!".
+            _fail(f"a workspace file ended early (empty or truncated: {exc}); `minsheng index --rebuild` rebuilds "
+                  "the indexes", 3)
         except sqlite3.Error as exc:
             _fail(f"the workspace store could not be used ({exc}); check its permissions or run `minsheng init`", 3)
         except MemoryError:

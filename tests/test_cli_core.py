@@ -256,3 +256,14 @@ def test_a_workspace_whose_store_was_removed_is_not_silently_rebuilt(ws2: str):
     assert not (Path(ws2) / "minsheng.db").exists()
     run("init", "--force", "-w", ws2)
     assert len(run_json("list", "-w", ws2)) == 44
+
+
+def test_eof_from_a_truncated_file_is_exit_3_not_aborted(monkeypatch, ws2: str):
+    # numpy raises EOFError on an empty .npy; click would print "Aborted!" and exit 1.
+    from kg.store.db import Store
+
+    def truncated(self):
+        raise EOFError("No data left in file")
+
+    monkeypatch.setattr(Store, "counts", truncated)
+    _one_line_error(run("stats", "-w", ws2, ok=False), 3, "ended early", "index --rebuild")
