@@ -15,7 +15,10 @@ import asyncio
 import hmac
 import multiprocessing
 import os
+import signal
 import tempfile
+import threading
+import time
 import unicodedata
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
@@ -139,8 +142,24 @@ class _Capture:
         self.batch = (list(batch), parser_version, labels)
 
 
+def _watch_server(server_pid: int) -> None:
+    # The child's parent is the forkserver, not the server: poll the server itself.
+    while True:
+        time.sleep(0.5)
+        try:
+            os.kill(server_pid, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except PermissionError:
+            pass
+
+
 def _parse_child(conn: Any, db_path: str, file_path: str, year: int | None, jurisdiction: str | None,
-                 memory_bytes: int) -> None:
+                 memory_bytes: int, timeout: float, server_pid: int) -> None:
+    # The child ends itself when its time is up or the server is gone, even if nobody is left to kill it.
+    if hasattr(signal, "alarm"):
+        signal.alarm(int(timeout) + 2)
+        threading.Thread(target=_watch_server, args=(server_pid,), daemon=True).start()
     try:
         import resource
 
@@ -182,7 +201,7 @@ def parse_in_child(db_path: Path, file_path: Path, year: int | None, jurisdictio
     ctx = _context()
     parent, child = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_parse_child, args=(child, str(db_path), str(file_path), year, jurisdiction,
-                                                  PARSE_MEMORY_BYTES), daemon=True)
+                                                  PARSE_MEMORY_BYTES, timeout, os.getpid()), daemon=True)
     proc.start()
     child.close()
     try:
