@@ -86,9 +86,11 @@ def create_app(workspace: Path | None = None, *, model: str | None = None) -> Fa
                 raise InputError(str(exc).replace(str(path), name)) from None
         return {"ok": True, **summary.to_dict()}
 
+    from api.routes_ask import add_ask_routes
     from api.routes_graph import add_graph_routes
 
     add_graph_routes(app, ws, engine)
+    add_ask_routes(app, ws, engine)
 
     @app.get("/healthz", response_class=PlainTextResponse, include_in_schema=False)
     def healthz() -> str:

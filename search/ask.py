@@ -50,9 +50,13 @@ def topic_searcher(engine: Any) -> Any:
     return run
 
 
-def answer_question(engine: Any, question: str, **_: Any) -> Answer:
-    """Answer ``question`` over the engine's workspace (the engine is used only for free-text topics)."""
-    return answer_question_text(engine.workspace.store(), question, topic_search=topic_searcher(engine))
+def answer_question(engine: Any, question: str, *, year: int | None = None, jurisdiction: str | None = None) -> Answer:
+    """Answer ``question`` over the engine's workspace (the engine is used only for free-text topics).
+
+    ``year`` and ``jurisdiction`` apply when the question itself names none.
+    """
+    return answer_question_text(engine.workspace.store(), question, topic_search=topic_searcher(engine),
+                                year=year, jurisdiction=jurisdiction)
 
 
 class LazyEngine:

@@ -408,8 +408,12 @@ def _compare(ctx: _Context) -> Answer:
     return _result(ctx, prefix + "，".join(parts) + "。", items, ids)
 
 
-def answer_question_text(store: Any, question: str, topic_search: TopicSearch | None = None) -> Answer:
-    """Parse and answer ``question`` over ``store``; ``topic_search`` resolves free-text topics."""
+def answer_question_text(store: Any, question: str, topic_search: TopicSearch | None = None, *,
+                         year: int | None = None, jurisdiction: str | None = None) -> Answer:
+    """Parse and answer ``question`` over ``store``; ``topic_search`` resolves free-text topics.
+
+    ``year`` and ``jurisdiction`` (name, short name or code) apply when the question names none.
+    """
     from kg.analysis.question import MAX_QUESTION_CHARS
 
     if not question or not question.strip():
@@ -418,6 +422,7 @@ def answer_question_text(store: Any, question: str, topic_search: TopicSearch | 
         raise QueryError(f"question: at most {MAX_QUESTION_CHARS} characters, got {len(question)}")
     vocab = workspace_vocabulary(store)
     pq = parse_question(question, vocab)
+    _apply_defaults(store, pq, year, jurisdiction)
     topic_ids = None
     if pq.topic and not pq.concepts and not pq.problems and pq.kind != "not_understood":
         if topic_search is None:
@@ -427,3 +432,19 @@ def answer_question_text(store: Any, question: str, topic_search: TopicSearch | 
         if not topic_ids:
             return _unanswerable(question, pq, f"没有找到与“{pq.topic}”相关的民生实事")
     return answer_parsed(store, vocab, pq, question, topic_ids)
+
+
+def _apply_defaults(store: Any, pq: ParsedQuestion, year: int | None, jurisdiction: str | None) -> None:
+    from kg.analysis.question import classify
+
+    changed = False
+    if year is not None and not pq.years:
+        pq.years, pq.year_groups, changed = [year], [[year]], True
+    if jurisdiction and not pq.places:
+        code = store.jurisdiction_code(jurisdiction)
+        if code is None:
+            pq.problems.append(f"工作区中没有“{jurisdiction}”的民生实事清单")
+        else:
+            pq.places, changed = [[code]], True
+    if changed and pq.kind == "not_understood":
+        classify(pq)

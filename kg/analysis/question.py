@@ -101,8 +101,13 @@ class ParsedQuestion:
         return bool(self.years or self.places or self.departments or self.officials or self.concepts)
 
 
+_CN_YEAR = re.compile(r"[〇零一二三四五六七八九]{4}(?=年)")
+
+
 def _clean(question: str) -> str:
-    return collapse_spaces(normalize_text(question))
+    text = collapse_spaces(normalize_text(question))
+    # 二〇二四年 is 2024年; only four numerals before 年 are a year (三年 or 十二年 are not).
+    return _CN_YEAR.sub(lambda m: m.group(0).translate(_CN_YEAR_DIGITS), text)
 
 
 def _find_years(text: str, vocab: Vocabulary, pq: ParsedQuestion) -> list[tuple[int, int]]:
@@ -149,9 +154,9 @@ def _scan(text: str, vocab: Vocabulary, taken: list[tuple[int, int]]) -> list[tu
         if text[i].isascii() and text[i].isalpha() and (i == 0 or not lowered[i - 1].isalnum()):
             for form, surfaces in vocab.ascii_forms.items():
                 end = i + len(form)
-                if lowered.startswith(form, i) and (end == len(text) or not lowered[end].isalnum()):
-                    if hit is None or len(form) > hit[1] - hit[0]:
-                        hit = (i, end, form, surfaces)
+                bounded = end == len(text) or not lowered[end].isalnum()
+                if bounded and lowered.startswith(form, i) and (hit is None or len(form) > hit[1] - hit[0]):
+                    hit = (i, end, form, surfaces)
         else:
             for n in range(min(vocab.max_len, len(text) - i), 1, -1):
                 if any(busy[i:i + n]):
