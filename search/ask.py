@@ -33,6 +33,11 @@ def topic_searcher(engine: Any) -> Any:
             filters["year"] = years[0]
         if len(codes) == 1:
             filters["jurisdiction"] = codes[0]
+        # The lexical side alone decides whether anything shares a term with the topic; only
+        # then is the query embedded (the slow part), so an off-topic question is refused cheaply.
+        lexical_only = engine.search(topic, top_k=TOPIC_CANDIDATES, mode="lexical", **filters).results
+        if not any((h.lexical_score or h.score or 0.0) > LEXICAL_FLOOR for h in lexical_only):
+            return []
         hits = engine.search(topic, top_k=TOPIC_CANDIDATES, **filters).results
         if years:
             hits = [h for h in hits if h.year in years]

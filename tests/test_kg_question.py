@@ -30,7 +30,7 @@ def test_vocabulary_comes_from_the_store(vocab):
     assert vocab.years == [2024, 2025]
     assert set(vocab.places) == {"370103", "370114"}
     # Department aliases, prefix-less stems and function words all lead to departments.
-    assert vocab.forms["区卫健局"][0].refs == ("370103:区卫生健康局", "370114:区卫生健康局")
+    assert list(vocab.forms["区卫健局"][0].refs) == ["370103:区卫生健康局", "370114:区卫生健康局"]
     assert {s.kind for s in vocab.forms["卫生健康局"]} == {"department"}
     assert "370114" in vocab.forms["章丘"][0].refs
     assert len(vocab.rows) == 44

@@ -82,25 +82,25 @@ class _Context:
         concepts = pq.concepts if concepts is None else concepts
         topic = set(self.topic_ids) if self.topic_ids is not None else None
         need = all if all_groups else any
+        year_set, code_set = set(years), set(codes)
+        dept_sets = [set(g) for g in depts]
+        official_sets = [set(g) for g in officials]
         out = []
         for r in self.vocab.rows.values():
-            if years and r.year not in years:
+            if year_set and r.year not in year_set:
                 continue
-            if codes and r.code not in codes:
+            if code_set and r.code not in code_set:
                 continue
             if topic is not None and r.id not in topic:
                 continue
             if concepts and not any(c in r.themes or c in r.target_types for c in concepts):
                 continue
-            if depts and not need(self._has_dept(r, set(g)) for g in depts):
+            if dept_sets and not need(any(d in g for d, _ in self.roles(r)) for g in dept_sets):
                 continue
-            if officials and not need(any(o in g for o in r.officials) for g in officials):
+            if official_sets and not need(any(o in g for o in r.officials) for g in official_sets):
                 continue
             out.append(r)
         return out
-
-    def _has_dept(self, r: Row, ids: set[str]) -> bool:
-        return any(d in ids for d, _ in self.roles(r))
 
     def roles(self, r: Row) -> list[tuple[str, str]]:
         """The row's departments, only its leads when the question asks who leads (牵头)."""

@@ -154,8 +154,9 @@ def _scan(text: str, vocab: Vocabulary, taken: list[tuple[int, int]]) -> list[tu
         if text[i].isascii() and text[i].isalpha() and (i == 0 or not lowered[i - 1].isalnum()):
             for form, surfaces in vocab.ascii_forms.items():
                 end = i + len(form)
-                bounded = end == len(text) or not lowered[end].isalnum()
-                if bounded and lowered.startswith(form, i) and (hit is None or len(form) > hit[1] - hit[0]):
+                if not lowered.startswith(form, i) or (hit is not None and len(form) <= hit[1] - hit[0]):
+                    continue
+                if end == len(text) or not lowered[end].isalnum():
                     hit = (i, end, form, surfaces)
         else:
             for n in range(min(vocab.max_len, len(text) - i), 1, -1):
@@ -217,7 +218,7 @@ def parse_question(question: str, vocab: Vocabulary) -> ParsedQuestion:
             pq.entities.append(Entity("official", form, list(surf.refs),
                                       list(dict.fromkeys(vocab.officials[o]["name"] for o in surf.refs)), s))
         elif surf.kind == "concept":
-            cid = surf.refs[0]
+            cid = next(iter(surf.refs))
             if cid not in pq.concepts:
                 pq.concepts.append(cid)
             c = load_taxonomy().by_id[cid]

@@ -42,12 +42,12 @@ class Row:
     officials: tuple[str, ...]  # official ids
 
 
-@dataclass(frozen=True)
+@dataclass
 class Surface:
     """What one written form can mean: kind is jurisdiction | department | function | official | concept."""
 
     kind: str
-    refs: tuple[str, ...]
+    refs: dict[str, None]  # ids in insertion order (a dict, so that adding one is O(1))
 
 
 @dataclass
@@ -71,12 +71,12 @@ class Vocabulary:
         table = self.ascii_forms if form.isascii() else self.forms
         key = form.lower() if form.isascii() else form
         bucket = table.setdefault(key, [])
-        for i, s in enumerate(bucket):
+        for s in bucket:
             if s.kind == kind:
                 if kind != "concept":  # a concept name means one concept; a department stem may mean several
-                    bucket[i] = Surface(kind, tuple(dict.fromkeys((*s.refs, *refs))))
+                    s.refs.update(dict.fromkeys(refs))
                 return
-        bucket.append(Surface(kind, refs))
+        bucket.append(Surface(kind, dict.fromkeys(refs)))
         self.max_len = max(self.max_len, len(key))
 
     @property
