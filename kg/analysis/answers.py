@@ -226,6 +226,8 @@ def _count(ctx: _Context) -> Answer:
         sentence = f"{desc}共有{len(rows)}件民生实事。"
         return _result(ctx, sentence, [_row_item(ctx.vocab, r) for r in rows], [r.id for r in rows], value=len(rows))
     items = _people(ctx, rows, pq.subject)
+    if not items and rows and pq.subject == "officials":
+        return _no_officials(ctx, rows)
     noun = "位牵头领导" if pq.subject == "officials" else "个责任单位"
     sentence = f"{ctx.scope()}{ctx.topic_phrase()}民生实事共有{len(items)}{noun}：{_named(items, False)}。"
     return _result(ctx, sentence, items, [r.id for r in rows], value=len(items))
@@ -237,12 +239,21 @@ def _who(ctx: _Context) -> Answer:
     items = _people(ctx, rows, pq.subject)
     what = f"{ctx.scope()}{ctx.who_phrase()}{ctx.topic_phrase()}民生实事"
     role = "牵头领导" if pq.subject == "officials" else ("牵头部门" if pq.lead_only else "责任部门")
+    if not items and rows and pq.subject == "officials":
+        return _no_officials(ctx, rows)
     if not items:
         return _result(ctx, f"没有找到{what}的{role}。", [], [r.id for r in rows], value=0)
     sentence = f"{what}的{role}有{len(items)}个：{_named(items)}。"
     if pq.subject == "officials":
         sentence = f"{what}的{role}有{len(items)}位：{_named(items)}。"
     return _result(ctx, sentence, items, [r.id for r in rows], value=len(items))
+
+
+def _no_officials(ctx: _Context, rows: list[Row]) -> Answer:
+    # Many lists name no 牵头领导 at all; "none" would be a claim the document never makes.
+    places = "、".join(dict.fromkeys(ctx.vocab.place_name(r.code) for r in rows))
+    return _unanswerable(ctx.pq.text, ctx.pq, f"{places}的清单没有列出牵头领导",
+                         [f"{places}有哪些责任单位？"])
 
 
 def _wanted_targets(ctx: _Context, c: Commitment) -> list[Target]:

@@ -29,6 +29,7 @@ _RELATIVE = {"今年": 0, "本年": 0, "this year": 0, "去年": -1, "上一年"
              "前年": -2, "明年": 1, "next year": 1}
 _TITLE = re.compile(r"([\u4e00-\u9fff])(?:副?(?:区|县|市)长|书记|主任|副?(?:区|县|市)委书记)")
 _TITLE_AFTER = re.compile(r"副?(?:区|县|市)长|(?:区|县|市)委?书记|主任|同志")
+_ACTOR = re.compile(r"([\u4e00-\u9fff]{2,10}?)(?:副?(?:区|县|市)长|同志)?(?:牵头|负责|分管|主抓|承担)")
 # Words that end in a level character but are not places.
 _NOT_PLACES = ("社区", "小区", "城区", "辖区", "全区", "各区", "本区", "园区", "景区", "街区", "商埠区", "片区", "市民", "城市",
                "全市", "各县", "全县", "本市", "县区", "区县", "市区")
@@ -52,13 +53,14 @@ _LEAD = re.compile(r"牵头|主抓|\blead|\bled\b", re.I)
 # Question words, fillers and verbs removed before what is left is taken as a free-text topic.
 _FILLER = re.compile(
     r"哪些部门|哪个部门|什么部门|哪些单位|哪个单位|什么单位|责任单位|牵头单位|牵头领导|哪位领导|哪些领导|哪个领导|"
-    r"民生实事|实事|项目|工作|方面|部门|单位|领导|类型|种类|相关|有关|涉及|关于|情况|内容|事项|目标|指标|任务|数量|"
+    r"民生实事|实事|项目|工作|方面|部门|单位|领导|类型|种类|相关|有关|涉及|关于|参与|主题|领域|类别|方面|重复|重合|相同|差异|区别|趋势|增减|同时|参加|包含|包括|属于|情况|内容|事项|目标|指标|任务|数量|"
     r"负责|牵头|承担|主抓|分管|合作|协同|配合|一起|共同|重叠|交叉|比较|对比|相比|变化|"
     r"一共|总共|共有|共|多少|几|哪些|哪个|哪几|什么|怎么样|怎样|如何|是否|有没有|谁|由|是|有|在|的|了|吗|呢|吧|啊|"
     r"和|与|跟|同|及|请问|请|告诉我|我想知道|要|个|件|项|位|名|条|所|张|各|都|年|区长|副区长|"
     r"\b(?:how many|how much|how|which|what|who|is|are|the|of|in|for|does|did|do|have|has|there|list|commitments?|"
     r"projects?|items?|departments?|officials?|responsible|led|lead|by|targets?|and|on|with|work|a|an|to|s|"
-    r"change|changed|compare|between|many|much)\b|"
+    r"change|changed|compare|between|many|much|leads|mentions?|about|related|regarding|concerning|"
+    r"overlaps?|common|shared|both|trend|partners?|works?)\b|"
     r"[？?！!。，,、；;：:\s（）()“”\"'’·.]+", re.I)
 
 
@@ -228,6 +230,7 @@ def parse_question(question: str, vocab: Vocabulary) -> ParsedQuestion:
     _unknown_years(vocab, pq)
     pq.free = "".join(" " if any(s <= i < e for s, e in taken) else ch for i, ch in enumerate(text))
     pq.topic = _rest(pq.free)
+    _unknown_actor(pq)
     if pq.topic:
         pq.entities.append(Entity("topic", pq.topic))
     pq.entities.sort(key=lambda e: e.start)
@@ -263,6 +266,15 @@ def _unknown_places(text: str, vocab: Vocabulary, pq: ParsedQuestion, taken: lis
         pq.suggestions.extend(f"{vocab.place_name(c)}有多少件民生实事？" for c in vocab.places)
 
 
+def _unknown_actor(pq: ParsedQuestion) -> None:
+    # "王小明牵头了哪些项目" / "区公安局负责什么": an unknown name in the doer's place is a person or
+    # department this workspace does not have, not a topic to search for.
+    m = _ACTOR.match(pq.free.strip())
+    if m and m.group(1) == pq.topic and not (pq.departments or pq.officials):
+        pq.problems.append(f"工作区中没有名为“{m.group(1)}”的牵头领导或责任单位")
+        pq.suggestions.extend(["市中区的牵头领导有哪些？", "章丘区有哪些责任单位？"])
+
+
 def _unknown_years(vocab: Vocabulary, pq: ParsedQuestion) -> None:
     missing = [y for y in pq.years if y not in vocab.years]
     if missing and not any(y in vocab.years for y in pq.years):
@@ -273,7 +285,8 @@ def _unknown_years(vocab: Vocabulary, pq: ParsedQuestion) -> None:
 
 def _rest(free: str) -> str:
     rest = _FILLER.sub(" ", free)
-    return " ".join(w for w in rest.split() if len(w) >= 2 or not w.isascii())
+    # A single character left over (参 of 参与, 做) is grammar, not a topic.
+    return " ".join(w for w in rest.split() if len(w) >= 2)
 
 
 def classify(pq: ParsedQuestion) -> None:
@@ -293,7 +306,7 @@ def classify(pq: ParsedQuestion) -> None:
     cues = {name for name, pattern in _CUES if pattern.search(text)}
     if "compare" in cues and two:
         pq.kind = "compare"
-    elif "partners" in cues and len(pq.departments) == 1 and _QUESTION_WORD.search(text):
+    elif "partners" in cues and len(pq.departments) == 1 and (_QUESTION_WORD.search(text) or pq.subject == "departments"):
         pq.kind = "partners"
     elif ("overlap" in cues or "partners" in cues) and (len(pq.departments) >= 2 or len(pq.officials) >= 2 or n_places >= 2):
         pq.kind = "overlap"

@@ -104,6 +104,19 @@ def workspace_vocabulary(store: Any) -> Vocabulary:
     return vocab
 
 
+def _english_variants(form: str) -> list[str]:
+    """An English label as written, in the singular, and without a leading acronym (EV charging piles)."""
+    if not form.isascii():
+        return [form]
+    words = form.lower().split()
+    out = [" ".join(words)]
+    singular = [w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words]
+    out.append(" ".join(singular))
+    if len(words) > 2 and form.split()[0].isupper():
+        out += [" ".join(words[1:]), " ".join(singular[1:])]
+    return list(dict.fromkeys(out))
+
+
 def _place_forms(name: str) -> list[str]:
     forms = [name]
     m = _CITY.match(name)
@@ -171,7 +184,8 @@ def build_vocabulary(store: Any) -> Vocabulary:
     for tier in ((c.label,) for c in concepts), (c.alt_labels for c in concepts), ((c.en,) for c in concepts):
         for c, forms in zip(concepts, tier, strict=True):
             for form in forms:
-                vocab.add(form, "concept", (c.id,))
+                for variant in _english_variants(form):
+                    vocab.add(variant, "concept", (c.id,))
 
     _load_rows(conn, vocab)
     return vocab
