@@ -61,7 +61,8 @@ def is_right(result: dict[str, Any], expect: dict[str, Any]) -> bool:
     if "names" in expect:
         return {i.get("name") for i in items} == set(expect["names"])
     if "values" in expect:
-        return sorted(float(i["value"]) for i in items) == sorted(float(v) for v in expect["values"])
+        got = [i.get("value") for i in items]
+        return None not in got and sorted(map(float, got)) == sorted(float(v) for v in expect["values"])
     raise InputError(f"expect: unknown expectation {sorted(expect)}")
 
 

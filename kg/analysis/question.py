@@ -36,7 +36,8 @@ _NOT_PLACES = ("社区", "小区", "城区", "辖区", "全区", "各区", "本�
 _PLACE_LIKE = re.compile(r"[\u4e00-\u9fff]{2,}?(?:省|自治区|市|区|县)")
 
 _CUES: list[tuple[str, re.Pattern[str]]] = [
-    ("compare", re.compile(r"比较|对比|相比|比一比|差异|区别|不同之处|compare|versus|\bvs\.?\b|difference", re.I)),
+    ("compare", re.compile(r"比较|对比|相比|比一比|差异|区别|不同之处|哪个.{0,10}(?:多|少|高|低|大|小)|更多|更少|"
+                           r"compare|versus|\bvs\.?\b|difference|which has more|more than|fewer", re.I)),
     ("trend", re.compile(r"变化|增减|趋势|涨|降了|升了|多了|少了|历年|逐年|change|trend|evolv", re.I)),
     ("partners", re.compile(r"(?:和|与|跟|同)(?:哪些|哪个|什么)(?:部门|单位)|合作|协同|配合|协作|一起|work(?:s|ed)? with|partner|cooperat|collaborat", re.I)),
     ("overlap", re.compile(r"重叠|重复|交叉|共同|共有|都负责|都牵头|同时|overlap|in common|shared|both", re.I)),
@@ -55,7 +56,7 @@ _FILLER = re.compile(
     r"哪些部门|哪个部门|什么部门|哪些单位|哪个单位|什么单位|责任单位|牵头单位|牵头领导|哪位领导|哪些领导|哪个领导|"
     r"民生实事|实事|项目|工作|方面|部门|单位|领导|类型|种类|相关|有关|涉及|关于|参与|主题|领域|类别|方面|重复|重合|相同|差异|区别|趋势|增减|同时|参加|包含|包括|属于|情况|内容|事项|目标|指标|任务|数量|"
     r"负责|牵头|承担|主抓|分管|合作|协同|配合|一起|共同|重叠|交叉|比较|对比|相比|变化|"
-    r"一共|总共|共有|共|多少|几|哪些|哪个|哪几|什么|怎么样|怎样|如何|是否|有没有|谁|由|是|有|在|的|了|吗|呢|吧|啊|"
+    r"请列出|列出|列举|显示|查询|查一下|看看|一共|总共|共有|共|多少|几|哪些|哪个|哪几|什么|怎么样|怎样|如何|是否|有没有|谁|由|是|有|在|的|了|吗|呢|吧|啊|"
     r"和|与|跟|同|及|请问|请|告诉我|我想知道|要|个|件|项|位|名|条|所|张|各|都|年|区长|副区长|"
     r"\b(?:how many|how much|how|which|what|who|is|are|the|of|in|for|does|did|do|have|has|there|list|commitments?|"
     r"projects?|items?|departments?|officials?|responsible|led|lead|by|targets?|and|on|with|work|a|an|to|s|"
