@@ -67,6 +67,9 @@ def measure(label: str, ws: Workspace, questions: list[str], repeat: int, search
             answer_question_text(store, q, topic_search=search)
             per.append(1000 * (time.perf_counter() - t))
         times.append((statistics.median(per), q))
+    if len(questions) <= 3:
+        for t, q in times:
+            print(f"  {q}: {t:.2f} ms")
     ms = sorted(t for t, _ in times)
     print(f"{label}: {len(questions)} questions, warm median {statistics.median(ms):.2f} ms, "
           f"max {ms[-1]:.2f} ms ({max(times)[1]})")
