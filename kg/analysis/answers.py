@@ -24,6 +24,8 @@ from kg.vocab.taxonomy import load_taxonomy
 TopicSearch = Callable[[str, list[int], list[str]], list[str]]
 MAX_EVIDENCE = 20  # evidence is for reading; counts and items carry the full answer
 MAX_LISTED = 8  # titles named in one sentence
+# Kinds whose answer is computed from one selection of commitments, which `query.sparql` repeats.
+_SPARQL_KINDS = {"list", "count", "who", "target", "trend", "partners", "overlap"}
 
 
 @dataclass
@@ -148,6 +150,13 @@ class _Context:
                              "department_roles": "lead" if pq.lead_only else "any"}
         if self.topic_ids is not None:
             q["topic"] = {"text": pq.topic, "ids": self.topic_ids}
+        if pq.kind in _SPARQL_KINDS and not (pq.kind == "overlap" and not (pq.departments or pq.officials)):
+            from kg.analysis.question_sparql import selection_sparql
+
+            q["sparql"] = selection_sparql(
+                years=pq.years, codes=[c for g in pq.places for c in g], departments=pq.departments,
+                officials=pq.officials, concepts=pq.concepts, ids=self.topic_ids,
+                all_groups=pq.kind == "overlap", lead_only=pq.lead_only)
         q.update(extra)
         return q
 
