@@ -112,3 +112,12 @@ def test_ambiguous_short_place_name_asks_back(tmp_path: Path, bundled_workspace)
     assert pq.problems and "济南市市中区" in pq.problems[0] and "枣庄市市中区" in pq.problems[0]
     assert any("枣庄市市中区" in s for s in pq.suggestions)
     assert not parse_question("济南市市中区有多少件民生实事？", vocab).problems
+
+
+def test_comparisons_over_every_place_or_year(vocab_2y):
+    pq = parse_question("哪个区的养老项目最多", vocab_2y)
+    assert (pq.kind, pq.compare_over) == ("compare", "places")
+    assert parse_question("每年有多少件民生实事", vocab_2y).compare_over == "years"
+    # 民生实事项目 is the list's name; 事项 inside it is not a target type.
+    pq = parse_question("市中区一共有多少个民生实事项目？", vocab_2y)
+    assert pq.kind == "count" and pq.concepts == []

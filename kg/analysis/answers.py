@@ -9,6 +9,7 @@ Chinese sentence, the rows behind it, the commitments as evidence and the filter
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -403,7 +404,11 @@ def _overlap(ctx: _Context) -> Answer:
 
 def _compare(ctx: _Context) -> Answer:
     pq, v = ctx.pq, ctx.vocab
-    if len(pq.places) >= 2:
+    if pq.compare_over == "places":
+        sides = [(v.place_name(code), {"codes": [code]}) for code in v.places]
+    elif pq.compare_over == "years":
+        sides = [(f"{y}年", {"years": [y]}) for y in v.years]
+    elif len(pq.places) >= 2:
         sides = [(v.place_name(g[0]) if len(g) == 1 else "、".join(v.place_name(c) for c in g), {"codes": g})
                  for g in pq.places]
     else:
@@ -424,8 +429,16 @@ def _compare(ctx: _Context) -> Answer:
             items.append({"side": label, "value": len(rows), "unit": "项", "commitments": [r.id for r in rows]})
             parts.append(f"{label}{len(rows)}项")
     subject = "、".join(ctx.tax.by_id[k].label for k in pq.concepts) or (pq.topic if ctx.topic_ids is not None else "")
-    prefix = f"{ctx.scope(places=len(pq.places) < 2, years=len(pq.places) >= 2)}{subject}{'目标' if types else '民生实事'}对比："
-    return _result(ctx, prefix + "，".join(parts) + "。", items, ids)
+    by_places = pq.compare_over == "places" or (len(pq.places) >= 2 and pq.compare_over is None)
+    prefix = f"{ctx.scope(places=not by_places, years=by_places)}{subject}{'目标' if types else '民生实事'}对比："
+    sentence = prefix + "，".join(parts) + "。"
+    if len(items) >= 2 and len({i["unit"] for i in items}) == 1 and re.search(r"最|哪|most|least|fewest|which", pq.free, re.I):
+        pick = min if re.search(r"最少|少|least|fewest", pq.free) else max
+        best = pick(items, key=lambda i: i["value"])
+        ties = [i["side"] for i in items if i["value"] == best["value"]]
+        word = "最少" if pick is min else "最多"
+        sentence += f"{word}的是{'、'.join(ties)}（{_fmt(best['value'])}{best['unit']}）。"
+    return _result(ctx, sentence, items, ids)
 
 
 def answer_question_text(store: Any, question: str, topic_search: TopicSearch | None = None, *,

@@ -38,10 +38,16 @@ _PLACE_LIKE = re.compile(r"[\u4e00-\u9fff]{2,}?(?:省|自治区|市|区|县)")
 _CUES: list[tuple[str, re.Pattern[str]]] = [
     ("compare", re.compile(r"比较|对比|相比|比一比|差异|区别|不同之处|哪个.{0,10}(?:多|少|高|低|大|小)|更多|更少|"
                            r"compare|versus|\bvs\.?\b|difference|which has more|more than|fewer", re.I)),
-    ("trend", re.compile(r"变化|增减|趋势|涨|降了|升了|多了|少了|历年|逐年|change|trend|evolv", re.I)),
+    ("trend", re.compile(r"变化|增减|趋势|涨|降了|升了|多了|少了|历年|逐年|增长了|下降了|提高了|降低了|"
+                         r"(?:增加|增长|提高|上升|变多).{0,4}还是|change|trend|evolv|increase|decrease", re.I)),
     ("partners", re.compile(r"(?:和|与|跟|同)(?:哪些|哪个|什么)(?:部门|单位)|合作|协同|配合|协作|一起|work(?:s|ed)? with|partner|cooperat|collaborat", re.I)),
     ("overlap", re.compile(r"重叠|重复|交叉|共同|共有|都负责|都牵头|同时|overlap|in common|shared|both", re.I)),
 ]
+_GENERIC = re.compile(r"民生实事项目|民生实事|实事项目")
+# "Which district has most…", "each year": a comparison over every place or year of the workspace.
+_ALL_PLACES = re.compile(r"哪个区|哪个县|哪个地区|哪个地方|各区|各县|每个区|每个县|各地|which district|each district|per district", re.I)
+_ALL_YEARS = re.compile(r"哪一年|哪年|每年|各年|每一年|which year|each year|per year", re.I)
+_EACH = re.compile(r"各|分别|最多|最少|哪个.{0,10}(?:多|少)|\beach\b|\bper\b|\bmost\b|fewest|least", re.I)
 _COUNT = re.compile(r"多少|几(?:件|项|个|位|名|家)|数量|how many|number of|count", re.I)
 _COUNTABLE = re.compile(r"项目|民生实事|实事|件|项(?!目标)|部门|单位|领导|commitment|project|item|department|official|agenc", re.I)
 _TARGET = re.compile(r"目标|指标|多少|几|数量|提高到|提高至|达到|任务|target|goal|how many|how much", re.I)
@@ -56,6 +62,7 @@ _FILLER = re.compile(
     r"哪些部门|哪个部门|什么部门|哪些单位|哪个单位|什么单位|责任单位|牵头单位|牵头领导|哪位领导|哪些领导|哪个领导|"
     r"民生实事|实事|项目|工作|方面|部门|单位|领导|类型|种类|相关|有关|涉及|关于|参与|主题|领域|类别|方面|重复|重合|相同|差异|区别|趋势|增减|同时|参加|包含|包括|属于|情况|内容|事项|目标|指标|任务|数量|"
     r"负责|牵头|承担|主抓|分管|合作|协同|配合|一起|共同|重叠|交叉|比较|对比|相比|变化|"
+    r"哪一年|哪年|哪一|哪个区|哪个县|最多|最少|更多|更少|分别|每年|每个|各区|各县|清单|名单|列表|"
     r"请列出|列出|列举|显示|查询|查一下|看看|一共|总共|共有|共|多少|几|哪些|哪个|哪几|什么|怎么样|怎样|如何|是否|有没有|谁|由|是|有|在|的|了|吗|呢|吧|啊|"
     r"和|与|跟|同|及|请问|请|告诉我|我想知道|要|个|件|项|位|名|条|所|张|各|都|年|区长|副区长|"
     r"\b(?:how many|how much|how|which|what|who|is|are|the|of|in|for|does|did|do|have|has|there|list|commitments?|"
@@ -85,6 +92,7 @@ class ParsedQuestion:
 
     text: str
     kind: str = "not_understood"
+    compare_over: str | None = None  # "places" | "years": compare every place or year of the workspace
     subject: str = "commitments"  # what is counted or listed: commitments | departments | officials
     lead_only: bool = False  # "牵头" asked: departments marked lead (or the plain 责任单位 when none is)
     years: list[int] = field(default_factory=list)
@@ -200,6 +208,8 @@ def parse_question(question: str, vocab: Vocabulary) -> ParsedQuestion:
     text = _clean(question)
     pq = ParsedQuestion(text=text)
     taken = _find_years(text, vocab, pq)
+    # 民生实事项目 is the list's own name: 事项 inside it is not the target type 政务服务事项.
+    taken += [m.span() for m in _GENERIC.finditer(text)]
     for s, e, form, surf in _scan(text, vocab, taken):
         taken.append((s, e))
         if surf.kind in ("jurisdiction", "city"):
@@ -298,22 +308,26 @@ def classify(pq: ParsedQuestion) -> None:
         pq.subject = "officials"
     elif _ASKS_DEPTS.search(text):
         pq.subject = "departments"
-    if not pq.named and not pq.topic:
+    n_places = len(pq.places)
+    if not pq.named and not pq.topic and not (_ALL_PLACES.search(text) or _ALL_YEARS.search(text)):
         pq.kind = "not_understood"
         return
-    n_places = len(pq.places)
     two = (len(pq.departments) >= 2 or len(pq.officials) >= 2 or n_places >= 2 or len(pq.year_groups) >= 2
            or any(len(g) >= 2 for g in pq.year_groups))
     cues = {name for name, pattern in _CUES if pattern.search(text)}
-    if "compare" in cues and two:
+    over = ("places" if n_places < 2 and _ALL_PLACES.search(text)
+            else "years" if len(pq.years) < 2 and _ALL_YEARS.search(text) else None)
+    if ("compare" in cues or _EACH.search(text) or (over and _COUNT.search(text))) and (two or over) and "trend" not in cues:
         pq.kind = "compare"
+        pq.compare_over = None if two else over
     elif "partners" in cues and len(pq.departments) == 1 and (_QUESTION_WORD.search(text) or pq.subject == "departments"):
         pq.kind = "partners"
     elif ("overlap" in cues or "partners" in cues) and (len(pq.departments) >= 2 or len(pq.officials) >= 2 or n_places >= 2):
         pq.kind = "overlap"
     elif "trend" in cues and (pq.concepts or pq.topic):
         pq.kind = "trend"
-    elif _COUNT.search(text) and (_COUNTABLE.search(text) or pq.subject != "commitments") and not _TARGET_WORD.search(text):
+    elif (_COUNT.search(text) and (_COUNTABLE.search(text) or _GENERIC.search(pq.text) or pq.subject != "commitments")
+          and not _TARGET_WORD.search(text)):
         pq.kind = "count"
     elif pq.subject != "commitments":
         pq.kind = "who"
