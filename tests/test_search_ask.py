@@ -133,3 +133,13 @@ def test_query_sparql_selects_the_same_commitments(workspace_2y, question):
     rows = run_sparql(build_dataset(workspace_2y.store()), r["query"]["sparql"]).rows()
     selected = {e["id"] for e in r["evidence"]} if r["kind"] in ("who",) else ids(r)
     assert {row["id"] for row in rows} == selected
+
+
+def test_narrowest_concept_and_theme_targets(workspace_2y):
+    # 新能源 (theme 能源) and 充电桩 (its target type): the target type is what is asked about.
+    r = ask(workspace_2y, "谁负责新能源汽车充电桩")
+    assert [e["names"] for e in r["entities"] if e["type"] == "concept"][-1] == ["充电桩"]
+    assert r["query"]["concepts"] == ["charging_piles"]
+    # A theme's targets are its own target types: not the 低保标准 on the same 2025 item as 就业.
+    r = ask(workspace_2y, "区人社局的就业目标是多少")
+    assert "低保标准" not in {i["target_type"] for i in r["items"]} and 18000 in {i["value"] for i in r["items"]}

@@ -270,6 +270,13 @@ def _wanted_targets(ctx: _Context, c: Commitment) -> list[Target]:
     types = [k for k in ctx.pq.concepts if ctx.tax.by_id[k].kind == "target_type"]
     if types:
         return [t for t in c.targets if t.target_type in types]
+    themes = set(ctx.pq.concepts)
+    if themes:
+        # A theme's own target types, and generic ones (rates) whose meaning the item gives; not the
+        # 低保标准 of an item that is also about 就业.
+        return [t for t in c.targets if t.target_type and (
+            not ctx.tax.by_id.get(t.target_type) or not ctx.tax.by_id[t.target_type].broader
+            or themes & set(ctx.tax.by_id[t.target_type].broader))]
     return [t for t in c.targets if t.target_type]
 
 
@@ -419,6 +426,10 @@ def _compare(ctx: _Context) -> Answer:
     for label, filt in sides:
         rows = ctx.select(**filt)
         ids.extend(r.id for r in rows)
+        span = sorted({r.year for r in rows})
+        if "codes" in filt and not pq.years and len(span) > 1:
+            # A place with several lists: say the total covers them all.
+            label = f"{label}（{span[0]}—{span[-1]}年合计）"
         if types:
             totals = _totals(_target_items(ctx, rows))
             for (ttype, unit), total in totals.items():

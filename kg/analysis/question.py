@@ -36,7 +36,7 @@ _NOT_PLACES = ("社区", "小区", "城区", "辖区", "全区", "各区", "本�
 _PLACE_LIKE = re.compile(r"[\u4e00-\u9fff]{2,}?(?:省|自治区|市|区|县)")
 
 _CUES: list[tuple[str, re.Pattern[str]]] = [
-    ("compare", re.compile(r"比较|对比|相比|比一比|差异|区别|不同之处|哪个.{0,10}(?:多|少|高|低|大|小)|更多|更少|"
+    ("compare", re.compile(r"比较|对比|相比|比一比|比(?:怎么样|如何|起来|一下)|差异|区别|不同之处|哪个.{0,10}(?:多|少|高|低|大|小)|更多|更少|"
                            r"compare|versus|\bvs\.?\b|difference|which has more|more than|fewer", re.I)),
     ("trend", re.compile(r"变化|增减|趋势|涨|降了|升了|多了|少了|历年|逐年|增长了|下降了|提高了|降低了|"
                          r"(?:增加|增长|提高|上升|变多).{0,4}还是|change|trend|evolv|increase|decrease", re.I)),
@@ -236,6 +236,7 @@ def parse_question(question: str, vocab: Vocabulary) -> ParsedQuestion:
                 pq.concepts.append(cid)
             c = load_taxonomy().by_id[cid]
             pq.entities.append(Entity("concept", form, [cid], [c.label], s))
+    _narrowest_concepts(pq)
     _titled_officials(text, vocab, pq, taken)
     _unknown_places(text, vocab, pq, taken)
     _unknown_years(vocab, pq)
@@ -247,6 +248,14 @@ def parse_question(question: str, vocab: Vocabulary) -> ParsedQuestion:
     pq.entities.sort(key=lambda e: e.start)
     classify(pq)
     return pq
+
+
+def _narrowest_concepts(pq: ParsedQuestion) -> None:
+    # 新能源汽车充电桩 names the theme 能源 and the target type 充电桩; the target type is what is
+    # meant, so a theme that is broader than another named concept is dropped.
+    by_id = load_taxonomy().by_id
+    broader = {b for c in pq.concepts for b in by_id[c].broader}
+    pq.concepts = [c for c in pq.concepts if c not in broader]
 
 
 def _titled_officials(text: str, vocab: Vocabulary, pq: ParsedQuestion, taken: list[tuple[int, int]]) -> None:
