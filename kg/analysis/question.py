@@ -43,6 +43,10 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
     ("partners", re.compile(r"(?:和|与|跟|同)(?:哪些|哪个|什么)(?:部门|单位)|合作|协同|配合|协作|一起|work(?:s|ed)? with|partner|cooperat|collaborat", re.I)),
     ("overlap", re.compile(r"重叠|重复|交叉|共同|共有|都负责|都牵头|同时|overlap|in common|shared|both", re.I)),
 ]
+# What `ask` does not answer (posts, budgets, reasons, progress and deadlines): asked about, these
+# get an honest refusal instead of the nearest answer (区民政局的局长是谁 is not "which departments").
+_NOT_RECORDED = re.compile(r"局长|处长|科长|主任是谁|负责人是谁|联系人|联系电话|电话|地址|网址|预算|投资额|花了多少钱|经费|GDP|"
+                           r"为什么|为何|原因|\bwhy\b|什么时候|何时|几月|进度|进展|完成了吗|完成情况|\bwhen\b", re.I)
 _GENERIC = re.compile(r"民生实事项目|民生实事|实事项目")
 # "Which district has most…", "each year": a comparison over every place or year of the workspace.
 _ALL_PLACES = re.compile(r"哪个区|哪个县|哪个地区|哪个地方|各区|各县|每个区|每个县|各地|which district|each district|per district", re.I)
@@ -62,6 +66,7 @@ _FILLER = re.compile(
     r"哪些部门|哪个部门|什么部门|哪些单位|哪个单位|什么单位|责任单位|牵头单位|牵头领导|哪位领导|哪些领导|哪个领导|"
     r"民生实事|实事|项目|工作|方面|部门|单位|领导|类型|种类|相关|有关|涉及|关于|参与|主题|领域|类别|方面|重复|重合|相同|差异|区别|趋势|增减|同时|参加|包含|包括|属于|情况|内容|事项|目标|指标|任务|数量|"
     r"负责|牵头|承担|主抓|分管|合作|协同|配合|一起|共同|重叠|交叉|比较|对比|相比|变化|"
+    r"局长|处长|科长|主任|负责人|联系人|电话|地址|预算|经费|为什么|为何|原因|什么时候|何时|进度|进展|完成|"
     r"哪一年|哪年|哪一|哪个区|哪个县|最多|最少|更多|更少|分别|每年|每个|各区|各县|清单|名单|列表|"
     r"请列出|列出|列举|显示|查询|查一下|看看|一共|总共|共有|共|多少|几|哪些|哪个|哪几|什么|怎么样|怎样|如何|是否|有没有|谁|由|是|有|在|的|了|吗|呢|吧|啊|"
     r"和|与|跟|同|及|请问|请|告诉我|我想知道|要|个|件|项|位|名|条|所|张|各|都|年|区长|副区长|"
@@ -243,6 +248,11 @@ def parse_question(question: str, vocab: Vocabulary) -> ParsedQuestion:
     pq.free = "".join(" " if any(s <= i < e for s, e in taken) else ch for i, ch in enumerate(text))
     pq.topic = _rest(pq.free)
     _unknown_actor(pq)
+    unrecorded = _NOT_RECORDED.search(pq.free)
+    if unrecorded:
+        pq.problems.append(f"问答只回答清单中的内容、目标、牵头领导和责任单位，不回答“{unrecorded.group(0)}”"
+                           "（某一项的进展和时限，如清单有记录，可用 minsheng show ID 查看）")
+        pq.suggestions.extend(["区民政局负责哪些项目？", "养老床位的目标是多少？"])
     if pq.topic:
         pq.entities.append(Entity("topic", pq.topic))
     pq.entities.sort(key=lambda e: e.start)
