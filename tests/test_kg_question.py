@@ -121,3 +121,9 @@ def test_comparisons_over_every_place_or_year(vocab_2y):
     # 民生实事项目 is the list's name; 事项 inside it is not a target type.
     pq = parse_question("市中区一共有多少个民生实事项目？", vocab_2y)
     assert pq.kind == "count" and pq.concepts == []
+
+
+def test_traditional_characters_read_as_simplified(vocab):
+    pq = parse_question("區民政局負責哪些項目？", vocab)
+    assert pq.kind == "list" and pq.departments == [["370103:区民政局", "370114:区民政局"]]
+    assert parse_question("張  源牽頭了多少項", vocab).officials == [["370103:张源"]]

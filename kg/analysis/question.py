@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from kg.analysis.vocabulary import Surface, Vocabulary
@@ -120,8 +121,20 @@ class ParsedQuestion:
 _CN_YEAR = re.compile(r"[〇零一二三四五六七八九]{4}(?=年)")
 
 
+@cache
+def _to_simplified() -> Any:
+    try:
+        import opencc
+    except ImportError:  # pragma: no cover - opencc is a dependency; without it traditional text just won't match
+        return None
+    return opencc.OpenCC("t2s")
+
+
 def _clean(question: str) -> str:
     text = collapse_spaces(normalize_text(question))
+    # The store holds simplified text; 區民政局負責哪些項目 must read as 区民政局负责哪些项目.
+    if not text.isascii() and (converter := _to_simplified()) is not None:
+        text = converter.convert(text)
     # 二〇二四年 is 2024年; only four numerals before 年 are a year (三年 or 十二年 are not).
     return _CN_YEAR.sub(lambda m: m.group(0).translate(_CN_YEAR_DIGITS), text)
 
