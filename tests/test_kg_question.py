@@ -127,3 +127,11 @@ def test_traditional_characters_read_as_simplified(vocab):
     pq = parse_question("區民政局負責哪些項目？", vocab)
     assert pq.kind == "list" and pq.departments == [["370103:区民政局", "370114:区民政局"]]
     assert parse_question("張  源牽頭了多少項", vocab).officials == [["370103:张源"]]
+
+
+def test_commitment_ids_are_not_years(vocab):
+    pq = parse_question("370103-2024-06是什么项目", vocab)
+    assert pq.ids == ["370103-2024-06"] and pq.years == [] and not pq.problems
+    assert parse_question("370103-2024-99是什么", vocab).problems
+    pq = parse_question("张源和许胜勇分别牵头多少项", vocab)
+    assert pq.kind == "compare" and len(pq.officials) == 2

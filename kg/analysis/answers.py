@@ -84,6 +84,8 @@ class _Context:
         officials = pq.officials if officials is None else officials
         concepts = pq.concepts if concepts is None else concepts
         topic = set(self.topic_ids) if self.topic_ids is not None else None
+        if pq.ids:
+            topic = set(pq.ids) if topic is None else topic & set(pq.ids)
         need = all if all_groups else any
         year_set, code_set = set(years), set(codes)
         dept_sets = [set(g) for g in depts]
@@ -115,7 +117,7 @@ class _Context:
 
     def scope(self, *, years: bool = True, places: bool = True) -> str:
         pq, v = self.pq, self.vocab
-        parts = []
+        parts = ["、".join(pq.ids)] if pq.ids else []
         if places and pq.places:
             parts.append("和".join(dict.fromkeys("、".join(v.place_name(c) for c in g) for g in pq.places)))
         if years and pq.years:
@@ -156,7 +158,7 @@ class _Context:
 
             q["sparql"] = selection_sparql(
                 years=pq.years, codes=[c for g in pq.places for c in g], departments=pq.departments,
-                officials=pq.officials, concepts=pq.concepts, ids=self.topic_ids,
+                officials=pq.officials, concepts=pq.concepts, ids=self.topic_ids or pq.ids or None,
                 all_groups=pq.kind == "overlap", lead_only=pq.lead_only)
         q.update(extra)
         return q
@@ -309,7 +311,7 @@ def _target(ctx: _Context) -> Answer:
     for i in items:
         by_doc[(i["jurisdiction"], i["year"])].append(_target_text(i))
     parts = [f"{place}{year}年{'、'.join(texts)}" for (place, year), texts in by_doc.items()]
-    label = "、".join(ctx.tax.by_id[c].label for c in ctx.pq.concepts) or ctx.pq.topic
+    label = "、".join(ctx.tax.by_id[c].label for c in ctx.pq.concepts) or ctx.pq.topic or "、".join(ctx.pq.ids)
     sentence = f"{label}目标：{'；'.join(parts)}。"
     value = items[0]["value"] if len(items) == 1 else None
     return _result(ctx, sentence, items, [i["id"] for i in items], value=value)
@@ -418,10 +420,18 @@ def _compare(ctx: _Context) -> Answer:
     elif len(pq.places) >= 2:
         sides = [(v.place_name(g[0]) if len(g) == 1 else "、".join(v.place_name(c) for c in g), {"codes": g})
                  for g in pq.places]
-    else:
+    elif pq.year_groups and (len(pq.year_groups) >= 2 or len(pq.year_groups[0]) >= 2):
         years = pq.year_groups[0] if len(pq.year_groups) == 1 else [g[0] for g in pq.year_groups]
         sides = [(f"{y}年", {"years": [y]}) for y in years]
+    elif len(pq.departments) >= 2:
+        sides = [("、".join(dict.fromkeys(v.departments[d]["name"] for d in g)), {"depts": [g]}) for g in pq.departments]
+    elif len(pq.officials) >= 2:
+        sides = [(v.officials[g[0]]["name"], {"officials": [g]}) for g in pq.officials]
+    else:  # two or more concepts: 养老和教育哪个多
+        sides = [(ctx.tax.by_id[k].label, {"concepts": [k]}) for k in pq.concepts]
     types = [k for k in pq.concepts if ctx.tax.by_id[k].kind == "target_type"]
+    if "concepts" in sides[0][1]:
+        types = []  # concepts are the sides; what is compared is how many commitments each has
     items, parts, ids = [], [], []
     for label, filt in sides:
         rows = ctx.select(**filt)
@@ -439,7 +449,8 @@ def _compare(ctx: _Context) -> Answer:
         else:
             items.append({"side": label, "value": len(rows), "unit": "项", "commitments": [r.id for r in rows]})
             parts.append(f"{label}{len(rows)}项")
-    subject = "、".join(ctx.tax.by_id[k].label for k in pq.concepts) or (pq.topic if ctx.topic_ids is not None else "")
+    subject = "" if "concepts" in sides[0][1] else (
+        "、".join(ctx.tax.by_id[k].label for k in pq.concepts) or (pq.topic if ctx.topic_ids is not None else ""))
     by_places = pq.compare_over == "places" or (len(pq.places) >= 2 and pq.compare_over is None)
     prefix = f"{ctx.scope(places=not by_places, years=by_places)}{subject}{'目标' if types else '民生实事'}对比："
     sentence = prefix + "，".join(parts) + "。"

@@ -48,6 +48,7 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
 # get an honest refusal instead of the nearest answer (区民政局的局长是谁 is not "which departments").
 _NOT_RECORDED = re.compile(r"局长|处长|科长|主任是谁|负责人是谁|联系人|联系电话|电话|地址|网址|预算|投资额|花了多少钱|经费|GDP|"
                            r"为什么|为何|原因|\bwhy\b|什么时候|何时|几月|进度|进展|完成了吗|完成情况|\bwhen\b", re.I)
+_COMMITMENT_ID = re.compile(r"(?<![0-9A-Za-z])(?:\d{6}|x[0-9a-f]{6})-\d{4}-\d{2,3}(?![0-9])", re.I)
 _GENERIC = re.compile(r"民生实事项目|民生实事|实事项目")
 # "Which district has most…", "each year": a comparison over every place or year of the workspace.
 _ALL_PLACES = re.compile(r"哪个区|哪个县|哪个地区|哪个地方|各区|各县|每个区|每个县|各地|which district|each district|per district", re.I)
@@ -107,6 +108,7 @@ class ParsedQuestion:
     departments: list[list[str]] = field(default_factory=list)
     officials: list[list[str]] = field(default_factory=list)
     concepts: list[str] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)  # commitment ids written in the question
     topic: str = ""
     free: str = ""  # the question with every recognised name blanked out
     entities: list[Entity] = field(default_factory=list)
@@ -115,7 +117,7 @@ class ParsedQuestion:
 
     @property
     def named(self) -> bool:
-        return bool(self.years or self.places or self.departments or self.officials or self.concepts)
+        return bool(self.years or self.places or self.departments or self.officials or self.concepts or self.ids)
 
 
 _CN_YEAR = re.compile(r"[〇零一二三四五六七八九]{4}(?=年)")
@@ -139,9 +141,26 @@ def _clean(question: str) -> str:
     return _CN_YEAR.sub(lambda m: m.group(0).translate(_CN_YEAR_DIGITS), text)
 
 
-def _find_years(text: str, vocab: Vocabulary, pq: ParsedQuestion) -> list[tuple[int, int]]:
-    spans: list[tuple[int, int]] = []
+def _find_ids(text: str, vocab: Vocabulary, pq: ParsedQuestion) -> list[tuple[int, int]]:
+    spans = []
+    for m in _COMMITMENT_ID.finditer(text):
+        cid = m.group(0).lower()
+        spans.append(m.span())
+        if cid in vocab.rows:
+            pq.ids.append(cid)
+            pq.entities.append(Entity("commitment", m.group(0), [cid], [vocab.rows[cid].title], m.start()))
+        else:
+            pq.problems.append(f"工作区中没有编号为{m.group(0)}的民生实事")
+            pq.suggestions.append("市中区2024年有哪些民生实事？")
+    return spans
+
+
+def _find_years(text: str, vocab: Vocabulary, pq: ParsedQuestion,
+                skip: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = list(skip or [])
     for m in _YEAR_RANGE.finditer(text):
+        if any(s <= m.start() < e for s, e in spans):
+            continue
         a, b = sorted((int(m.group(1)), int(m.group(2))))
         group = list(range(a, b + 1))
         pq.year_groups.append(group)
@@ -163,7 +182,7 @@ def _find_years(text: str, vocab: Vocabulary, pq: ParsedQuestion) -> list[tuple[
             pq.entities.append(Entity("year", word, [str(year)], start=pos))
             spans.append((pos, pos + len(word)))
     pq.years = sorted({y for g in pq.year_groups for y in g})
-    return spans
+    return spans[len(skip or []):]
 
 
 def _scan(text: str, vocab: Vocabulary, taken: list[tuple[int, int]]) -> list[tuple[int, int, str, Surface]]:
@@ -225,7 +244,8 @@ def parse_question(question: str, vocab: Vocabulary) -> ParsedQuestion:
     """Recognise names and classify ``question`` against the workspace ``vocab``."""
     text = _clean(question)
     pq = ParsedQuestion(text=text)
-    taken = _find_years(text, vocab, pq)
+    taken = _find_ids(text, vocab, pq)
+    taken += _find_years(text, vocab, pq, taken)
     # 民生实事项目 is the list's own name: 事项 inside it is not the target type 政务服务事项.
     taken += [m.span() for m in _GENERIC.finditer(text)]
     for s, e, form, surf in _scan(text, vocab, taken):
@@ -349,9 +369,11 @@ def classify(pq: ParsedQuestion) -> None:
     cues = {name for name, pattern in _CUES if pattern.search(text)}
     over = ("places" if n_places < 2 and _ALL_PLACES.search(text)
             else "years" if len(pq.years) < 2 and _ALL_YEARS.search(text) else None)
-    if ("compare" in cues or _EACH.search(text) or (over and _COUNT.search(text))) and (two or over) and "trend" not in cues:
+    comparable = two or len(pq.concepts) >= 2
+    if ("compare" in cues or _EACH.search(text) or (over and _COUNT.search(text))) and (comparable or over) \
+            and "trend" not in cues:
         pq.kind = "compare"
-        pq.compare_over = None if two else over
+        pq.compare_over = None if comparable else over
     elif "partners" in cues and len(pq.departments) == 1 and (_QUESTION_WORD.search(text) or pq.subject == "departments"):
         pq.kind = "partners"
     elif ("overlap" in cues or "partners" in cues) and (len(pq.departments) >= 2 or len(pq.officials) >= 2 or n_places >= 2):
@@ -363,7 +385,7 @@ def classify(pq: ParsedQuestion) -> None:
         pq.kind = "count"
     elif pq.subject != "commitments":
         pq.kind = "who"
-    elif _TARGET.search(text) and (pq.concepts or pq.topic):
+    elif _TARGET.search(text) and (pq.concepts or pq.topic or pq.ids):
         pq.kind = "target"
     else:
         pq.kind = "list"
