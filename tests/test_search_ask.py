@@ -143,3 +143,24 @@ def test_narrowest_concept_and_theme_targets(workspace_2y):
     # A theme's targets are its own target types: not the 低保标准 on the same 2025 item as 就业.
     r = ask(workspace_2y, "区人社局的就业目标是多少")
     assert "低保标准" not in {i["target_type"] for i in r["items"]} and 18000 in {i["value"] for i in r["items"]}
+
+
+def test_supporting_and_lead_roles_from_the_store(tmp_path):
+    from kg.model import Commitment, DepartmentRef, Document
+    from kg.store.db import Store
+
+    store = Store.open(tmp_path / "roles.db", create=True)
+    deps = [DepartmentRef("370103:区民政局", "区民政局", "民政", "lead"),
+            DepartmentRef("370103:区卫生健康局", "区卫生健康局", "卫健", "supporting")]
+    c = Commitment(id="370103-2025-03", document_id="370103-2025", year=2025, jurisdiction="济南市市中区",
+                   jurisdiction_code="370103", seq=3, title="续建大型综合养老机构二期工程", text="续建大型综合养老机构二期工程。",
+                   departments=deps, lead_departments=["370103:区民政局"], themes=["养老"])
+    doc = Document(id="370103-2025", source="t.txt", sha256="x", year=2025, jurisdiction="济南市市中区",
+                   jurisdiction_code="370103")
+    store.replace_documents([(doc, [c], {})], "test", {})
+    a = answer_question_text(store, "区卫健局配合了哪些项目").to_dict()
+    assert a["kind"] == "list" and ids(a) == {"370103-2025-03"} and a["query"]["department_roles"] == "supporting"
+    assert ids(answer_question_text(store, "区卫健局牵头了哪些项目").to_dict()) == set()
+    assert names(answer_question_text(store, "哪个部门牵头养老项目").to_dict()) == {"区民政局"}
+    assert names(answer_question_text(store, "哪些部门负责养老项目").to_dict()) == {"区民政局", "区卫生健康局"}
+    store.close()

@@ -109,6 +109,8 @@ class _Context:
 
     def roles(self, r: Row) -> list[tuple[str, str]]:
         """The row's departments, only its leads when the question asks who leads (牵头)."""
+        if self.pq.supporting_only:
+            return [(d, role) for d, role in r.departments if role == "supporting"]
         if not self.pq.lead_only:
             return list(r.departments)
         leads = [(d, role) for d, role in r.departments if role == "lead"]
@@ -129,7 +131,7 @@ class _Context:
         pq, v = self.pq, self.vocab
         names = [*(v.officials[o]["name"] for g in pq.officials for o in g[:1]),
                  *dict.fromkeys(v.departments[d]["name"] for g in pq.departments for d in g)]
-        verb = "牵头" if pq.lead_only or pq.officials else "负责"
+        verb = "配合" if pq.supporting_only else "牵头" if pq.lead_only or pq.officials else "负责"
         return f"{'、'.join(dict.fromkeys(names))}{verb}的" if names else ""
 
     def topic_phrase(self) -> str:
@@ -150,10 +152,12 @@ class _Context:
         q: dict[str, Any] = {"kind": pq.kind, "years": pq.years, "jurisdictions": [c for g in pq.places for c in g],
                              "departments": [d for g in pq.departments for d in g],
                              "officials": [o for g in pq.officials for o in g], "concepts": pq.concepts,
-                             "department_roles": "lead" if pq.lead_only else "any"}
+                             "department_roles": "supporting" if pq.supporting_only else "lead" if pq.lead_only else "any"}
         if self.topic_ids is not None:
             q["topic"] = {"text": pq.topic, "ids": self.topic_ids}
-        if pq.kind in _SPARQL_KINDS and not (pq.kind == "overlap" and not (pq.departments or pq.officials)):
+        # The RDF graph has no predicate for supporting units (ms:responsibleDepartment covers both).
+        if (pq.kind in _SPARQL_KINDS and not pq.supporting_only
+                and not (pq.kind == "overlap" and not (pq.departments or pq.officials))):
             from kg.analysis.question_sparql import selection_sparql
 
             q["sparql"] = selection_sparql(

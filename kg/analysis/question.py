@@ -49,6 +49,7 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
 _NOT_RECORDED = re.compile(r"局长|处长|科长|主任是谁|负责人是谁|联系人|联系电话|电话|地址|网址|预算|投资额|花了多少钱|经费|GDP|"
                            r"为什么|为何|原因|\bwhy\b|什么时候|何时|几月|进度|进展|完成了吗|完成情况|\bwhen\b", re.I)
 _COMMITMENT_ID = re.compile(r"(?<![0-9A-Za-z])(?:\d{6}|x[0-9a-f]{6})-\d{4}-\d{2,3}(?![0-9])", re.I)
+_SUPPORTING = re.compile(r"(?:配合|协助|协办|协同)了?(?:哪些|哪几|什么|多少|几)")
 _GENERIC = re.compile(r"民生实事项目|民生实事|实事项目")
 # "Which district has most…", "each year": a comparison over every place or year of the workspace.
 _ALL_PLACES = re.compile(r"哪个区|哪个县|哪个地区|哪个地方|各区|各县|每个区|每个县|各地|which district|each district|per district", re.I)
@@ -102,6 +103,7 @@ class ParsedQuestion:
     compare_over: str | None = None  # "places" | "years": compare every place or year of the workspace
     subject: str = "commitments"  # what is counted or listed: commitments | departments | officials
     lead_only: bool = False  # "牵头" asked: departments marked lead (or the plain 责任单位 when none is)
+    supporting_only: bool = False  # "配合了哪些": departments marked supporting (配合/协办单位)
     years: list[int] = field(default_factory=list)
     year_groups: list[list[int]] = field(default_factory=list)  # each year or range as written
     places: list[list[str]] = field(default_factory=list)  # each place as written -> codes
@@ -356,6 +358,9 @@ def classify(pq: ParsedQuestion) -> None:
     """Set ``kind``, ``subject`` and ``lead_only`` from the question words left once names are removed."""
     text = pq.free  # "卫健部门" or "区民政局" must not read as the question word 部门 or 局
     pq.lead_only = bool(_LEAD.search(text))
+    pq.supporting_only = bool(pq.departments and _SUPPORTING.search(text))
+    if pq.supporting_only:
+        pq.lead_only = False
     if _ASKS_OFFICIALS.search(text):
         pq.subject = "officials"
     elif _ASKS_DEPTS.search(text):
@@ -374,6 +379,8 @@ def classify(pq: ParsedQuestion) -> None:
             and "trend" not in cues:
         pq.kind = "compare"
         pq.compare_over = None if comparable else over
+    elif pq.supporting_only:  # 区卫健局配合了哪些项目: its items as a supporting unit, not its partners
+        pq.kind = "count" if _COUNT.search(text) else "list"
     elif "partners" in cues and len(pq.departments) == 1 and (_QUESTION_WORD.search(text) or pq.subject == "departments"):
         pq.kind = "partners"
     elif ("overlap" in cues or "partners" in cues) and (len(pq.departments) >= 2 or len(pq.officials) >= 2 or n_places >= 2):
