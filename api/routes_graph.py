@@ -1,4 +1,4 @@
-"""Routes for the knowledge graph and the analyses: export, overlaps, timeline, ask (SPARQL: api.routes_sparql)."""
+"""Routes for the knowledge graph and the analyses: export, overlaps, timeline (SPARQL: api.routes_sparql; ask: api.routes_ask)."""
 
 from __future__ import annotations
 
@@ -70,9 +70,3 @@ def add_graph_routes(app: FastAPI, ws: Any, engine: Callable[[], Any]) -> None:
 
         result = build_timeline(ws.store(), q, jurisdiction=jurisdiction, search=search, use_taxonomy=not text)
         return result.to_dict()
-
-    @app.get("/ask", summary="Answer a question such as 哪些部门负责养老？")
-    def ask(q: str, year: int | None = None, jurisdiction: str | None = None) -> dict[str, Any]:
-        from search.ask import answer_question
-
-        return answer_question(engine(), q, year=year, jurisdiction=jurisdiction).to_dict()

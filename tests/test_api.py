@@ -113,5 +113,5 @@ def test_graph_and_analysis_routes(client: TestClient) -> None:
     shared = client.get("/overlaps", params={"kind": "shared", "year": 2024}).json()
     assert any(set(o["departments"]) == {"区发展改革局", "区妇联"} for o in shared)
     answer = client.get("/ask", params={"q": "哪些部门负责养老？"}).json()
-    assert answer["intent"] == "departments"
-    assert {"区民政局", "区卫生健康局"} <= {row["department"] for row in answer["answer"]}
+    assert answer["kind"] == "who" and answer["answerable"]
+    assert {"区民政局", "区卫生健康局"} <= {row["name"] for row in answer["items"]}
