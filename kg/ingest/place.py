@@ -67,7 +67,8 @@ class PlaceAndYear:
 
 
 def _clean_unit(unit: str) -> str | None:
-    if any(w in unit for w in _NOT_PLACE):
+    # …unless the gazetteer knows it (浦东新区, 西安市新城区, 阳泉市城区).
+    if any(w in unit for w in _NOT_PLACE) and not candidates(unit):
         return None
     return unit
 
