@@ -99,3 +99,10 @@ def test_links_to_other_articles_are_not_the_title():
                                              ("宁波市住房和城乡建设局2024年民生实事项目", "330200")])
 def test_real_districts_with_ordinary_words_in_their_names(title: str, code: str):
     assert identify_place_and_year(_raw([title])).code == code
+
+
+@pytest.mark.parametrize(("title", "code"), [("恩施州2024年民生实事", "422800"), ("湖北省恩施州利川市2024年民生实事", "422802"),
+                                             ("杭州市上城区人民政府关于印发2024年民生实事项目的通知", "330102"),
+                                             ("长阳县2024年民生实事", "420528")])
+def test_autonomous_divisions_by_their_everyday_names(title: str, code: str):
+    assert identify_place_and_year(_raw([title])).code == code

@@ -15,7 +15,8 @@ from kg.errors import InputError
 from kg.vocab.places import PLACE_SUFFIXES, Jurisdiction, candidates, describe, resolve_place
 
 _CJK = r"\u4e00-\u9fff"
-_UNIT = rf"[{_CJK}]{{1,7}}?(?:{'|'.join(PLACE_SUFFIXES)})"
+# 州 ends a unit only when no 市/区/县 follows it (恩施州, but 杭州市).
+_UNIT = rf"[{_CJK}]{{1,7}}?(?:{'|'.join(s if s != '州' else '州(?![市区县])' for s in PLACE_SUFFIXES)})"
 # What follows a place in titles, metadata and ledes: a year, its government or congress, a
 # department of it, or the list itself. A place is only taken where such a word follows,
 # so 新建县第二实验小学 in an item is not a county.
