@@ -67,7 +67,14 @@ class PlaceAndYear:
         return self.jurisdiction.code if self.jurisdiction else None
 
 
+# Kinds of area rather than names of one (a named 梧桐经济开发区 is still a place).
+_GENERIC_UNITS = {"开发区", "经开区", "高新区", "试验区", "示范区", "保税区", "功能区", "管理区", "自贸区", "市区",
+                  "郊区", "城区", "地区", "特区", "镇区", "社区"}
+
+
 def _clean_unit(unit: str) -> str | None:
+    if unit in _GENERIC_UNITS:
+        return None
     # …unless the gazetteer knows it (浦东新区, 西安市新城区, 阳泉市城区).
     if any(w in unit for w in _NOT_PLACE) and not candidates(unit):
         return None
