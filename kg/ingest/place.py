@@ -72,8 +72,8 @@ _GENERIC_UNITS = {"开发区", "经开区", "高新区", "试验区", "示范区
                   "郊区", "城区", "地区", "特区", "镇区", "社区"}
 
 
-def _clean_unit(unit: str) -> str | None:
-    if unit in _GENERIC_UNITS:
+def _clean_unit(unit: str, first: bool = True) -> str | None:
+    if first and unit in _GENERIC_UNITS:  # after a name (阳泉市城区) it is that city's district
         return None
     # …unless the gazetteer knows it (浦东新区, 西安市新城区, 阳泉市城区).
     if any(w in unit for w in _NOT_PLACE) and not candidates(unit):
@@ -107,7 +107,7 @@ def place_mentions(text: str, *, strict: bool = False) -> list[str]:
         units[0] = _trim_lead(units[0])
         kept: list[str] = []
         for unit in units:
-            if _clean_unit(unit) is None or len(unit) < 2 or unit in PLACE_SUFFIXES:
+            if _clean_unit(unit, not kept) is None or len(unit) < 2 or unit in PLACE_SUFFIXES:
                 break
             kept.append(unit)
         chain = "".join(kept)
