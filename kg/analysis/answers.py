@@ -204,7 +204,8 @@ def _target(ctx: Selection) -> Answer:
     for i in items:
         by_doc[(i["jurisdiction"], i["year"])].append(_target_text(i))
     parts = [f"{place}{year}年{'、'.join(texts)}" for (place, year), texts in by_doc.items()]
-    label = "、".join(ctx.tax.by_id[c].label for c in ctx.pq.concepts) or ctx.pq.topic or "、".join(ctx.pq.ids)
+    label = ("、".join(ctx.tax.by_id[c].label for c in ctx.pq.concepts) or ctx.pq.topic or "、".join(ctx.pq.ids)
+             or f"{what}的")
     sentence = f"{label}目标：{'；'.join(parts)}。"
     value = items[0]["value"] if len(items) == 1 else None
     return _result(ctx, sentence, items, [i["id"] for i in items], value=value)

@@ -395,7 +395,7 @@ def classify(pq: ParsedQuestion) -> None:
         pq.kind = "count"
     elif pq.subject != "commitments":
         pq.kind = "who"
-    elif _TARGET.search(text) and (pq.concepts or pq.topic or pq.ids):
+    elif (_TARGET.search(text) and (pq.concepts or pq.topic or pq.ids)) or (_TARGET_WORD.search(text) and pq.named):
         pq.kind = "target"
     else:
         pq.kind = "list"
