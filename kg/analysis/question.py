@@ -368,6 +368,8 @@ def classify(pq: ParsedQuestion) -> None:
         pq.subject = "officials"
     elif _ASKS_DEPTS.search(text):
         pq.subject = "departments"
+    if pq.officials and re.fullmatch(r"\W*(?:是谁|谁是|是哪位|是什么人|who is)\W*", text, re.I):
+        pq.subject = "commitments"  # 张源是谁: what the workspace knows of them is what they lead
     n_places = len(pq.places)
     if not pq.named and not pq.topic and not (_ALL_PLACES.search(text) or _ALL_YEARS.search(text)):
         pq.kind = "not_understood"
