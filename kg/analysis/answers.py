@@ -390,10 +390,16 @@ def _apply_defaults(store: Any, pq: ParsedQuestion, year: int | None, jurisdicti
     if year is not None and not pq.years:
         pq.years, pq.year_groups, changed = [year], [[year]], True
     if jurisdiction and not pq.places:
+        # The question's own vocabulary first, so that 章丘 works here as it does in the question.
+        forms = workspace_vocabulary(store).forms.get(jurisdiction.strip(), [])
+        codes = next((list(f.refs) for f in forms if f.kind in ("jurisdiction", "city")), None)
         code = store.jurisdiction_code(jurisdiction)
-        if code is None:
+        codes = codes or ([code] if code else None)
+        if codes is None:
             pq.problems.append(f"工作区中没有“{jurisdiction}”的民生实事清单")
+        elif len(codes) > 1 and any(f.kind == "jurisdiction" for f in forms):
+            pq.problems.append(f"“{jurisdiction}”可以指{'、'.join(workspace_vocabulary(store).place_name(c) for c in codes)}，请写明是哪一个")
         else:
-            pq.places, changed = [[code]], True
+            pq.places, changed = [codes], True
     if changed and pq.kind == "not_understood":
         classify(pq)
