@@ -31,7 +31,9 @@ def extraction(
 
 def register(app: typer.Typer) -> None:
     """Add the `eval` group; `eval search` is the search evaluation that was `minsheng eval`."""
+    from cli import eval_questions
     from cli.search_cmds import evaluate
 
     eval_app.command("search")(evaluate)
+    eval_questions.register(eval_app)
     app.add_typer(eval_app, name="eval")

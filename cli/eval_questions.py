@@ -35,14 +35,3 @@ def questions(questions: QuestionsOpt = None, model: Annotated[str | None, typer
 def register(eval_app: typer.Typer) -> None:
     """Add `questions` to the `eval` sub-app."""
     eval_app.command("questions")(questions)
-
-
-if __name__ == "__main__":  # pragma: no cover - the temporary entry point until the lead wires eval_app
-    app = typer.Typer(add_completion=False)
-    register(app)
-
-    @app.callback()
-    def _main() -> None:
-        """Evaluation commands."""
-
-    app()
