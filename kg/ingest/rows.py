@@ -25,6 +25,7 @@ _EXPLICIT_RUN = 3
 _COUNT_SUFFIX_RE = re.compile(r"\s*[（(]\s*[\d" + CN_NUMERAL_CHARS + r"]+\s*(?:项|件|个)\s*[）)]\s*$")
 # 合计/小计 rows sum the items; 注/说明 rows annotate the table; neither is an item.
 _TOTAL_OR_NOTE_RE = re.compile(r"^\s*(?:合\s*计|总\s*计|小\s*计|共\s*计|注\s*[:：]|说明\s*[:：]|备注\s*[:：])")
+_RESTART = "\0restart"
 _CARRY_ROLES = ("category", "officials", "lead", "supporting", "departments", "deadline")
 _UNIT_ROLES = ("lead", "supporting", "departments")
 _LEAD_MARK_RE = re.compile(r"\s*[（(]\s*(?:牵头|主责|牵头单位)\s*[）)]")
@@ -167,7 +168,11 @@ def _align_rows(body: list[list[str]], header: list[str], roles: list[str | None
         while row and not row[-1]:
             row = row[:-1]
         first = next((c for c in row if c), "")
-        if not first or is_repeated_header(row, header) or _TOTAL_OR_NOTE_RE.match(first):
+        if first and is_repeated_header(row, header):
+            aligned.append([])
+            categories.append(_RESTART)  # a page break or a new table: 序号 may start again
+            continue
+        if not first or _TOTAL_OR_NOTE_RE.match(first):
             continue
         has_seq = seq_col is not None and seq_col < len(row) and seq_value(row[seq_col]) is not None
         cat = _category_of(row, has_seq)
@@ -224,7 +229,11 @@ def _build_items(aligned: list[list[dict[int, str]]], categories: list[str | Non
     items: list[ParsedItem] = []
     category: str | None = None
     has_seq_col = "seq" in roles
+    restarted = False
     for subrows, cat in zip(aligned, categories, strict=True):
+        if cat == _RESTART:
+            restarted = True
+            continue
         if cat is not None:
             category, carry = cat, {}
             continue
@@ -236,7 +245,8 @@ def _build_items(aligned: list[list[dict[int, str]]], categories: list[str | Non
             for c in heading:
                 category = _COUNT_SUFFIX_RE.sub("", CN_HEADING_RE.match(c).group(1)).strip()  # type: ignore[union-attr]
             # A 序号 merged over sub-rows is repeated in each of them by docx/xlsx readers.
-            same_seq = seq is not None and bool(items) and items[-1].seq == seq
+            same_seq = seq is not None and bool(items) and items[-1].seq == seq and not restarted
+            restarted = False
             starts_item = n == 0 and not same_seq and (seq is not None or not has_seq_col or not items)
             if starts_item:
                 for col in range(k):

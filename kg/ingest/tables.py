@@ -136,6 +136,9 @@ def _pipe_tables(lines: list[str], used: list[bool]) -> list[TextTable]:
             # cell) or a blank line does not end the table.
             if not has_header or not _resumes(lines, used, j, _is_pipe_row):
                 break
+            if _SEPARATOR_RE.match(line) and line.strip():  # a rule line (┌──┬──┐ / ├──┼──┤)
+                j += 1
+                continue
             if line.strip():
                 rows.append([line.strip()])
             j += 1
