@@ -87,8 +87,10 @@ def create_app(workspace: Path | None = None, *, model: str | None = None) -> Fa
         return {"ok": True, **summary.to_dict()}
 
     from api.routes_graph import add_graph_routes
+    from api.routes_sparql import add_sparql_routes
 
     add_graph_routes(app, ws, engine)
+    add_sparql_routes(app, ws)
 
     @app.get("/healthz", response_class=PlainTextResponse, include_in_schema=False)
     def healthz() -> str:

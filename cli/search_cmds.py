@@ -1,4 +1,4 @@
-"""Search commands: `search`, `ask`, `index`, `eval`."""
+"""Search commands: `search`, `ask`, `index`; `evaluate` is registered as `eval search` by cli.eval_cmds."""
 
 from __future__ import annotations
 
@@ -89,4 +89,3 @@ def register(app: typer.Typer) -> None:
     app.command()(search)
     app.command()(ask)
     app.command()(index)
-    app.command("eval")(evaluate)

@@ -102,7 +102,7 @@ def test_graph_and_analysis_routes(client: TestClient) -> None:
     rows = client.get("/sparql", params={"query": "SELECT ?d WHERE { ?d a ms:Department } LIMIT 3"}).json()
     assert len(rows["results"]["bindings"]) == 3
     refused = client.get("/sparql", params={"query": "CLEAR ALL"})
-    assert refused.status_code == 400 and "read-only" in refused.json()["error"]
+    assert refused.status_code == 403 and "read-only" in refused.json()["error"]
     gexf = client.get("/export/gexf", params={"view": "departments"})
     assert gexf.status_code == 200 and b"<gexf" in gexf.content
     assert client.get("/export/pdf").status_code == 400
