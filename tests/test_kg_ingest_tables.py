@@ -289,3 +289,19 @@ def test_box_drawing_and_full_width_pipes():
     assert {t.kind for t in tables} == {"pipe"} and len(items) == 2
     assert items[0].departments == ["区总工会", "各街道"]
     assert items[1].departments == ["区城管局"]
+
+
+def test_category_row_across_a_pipe_table_and_units_one_per_line():
+    text = "\n".join([
+        "序号 | 项目名称 | 建设内容 | 牵头单位 | 配合单位 |",
+        "一、教育类（2项）| | | | |",
+        "1 | 学校建设 | 新建小学2所 | 县教育局 | 县财政局 |",
+        "二、养老类（1项）| | | | |",
+        "2 | 居家养老 | 建成服务中心8个 | 县民政局 | 各乡镇 |",
+    ])
+    _, items = _items(text)
+    assert [(it.seq, it.category) for it in items] == [(1, "教育类"), (2, "养老类")]
+    lines = ["序号", "项目内容", "牵头单位", "配合单位", "1", "发放价格临时补贴。", "区民政局", "区财政局", "各街道办事处"]
+    _, items = _items("\n".join(lines))
+    assert items[0].lead_departments == ["区民政局"]
+    assert items[0].supporting_departments == ["区财政局", "各街道办事处"]

@@ -87,7 +87,9 @@ def _pipe_cells(line: str) -> list[str]:
 
 
 def _is_pipe_row(line: str) -> bool:
-    return line.count("|") >= 1 and len(_pipe_cells(line)) >= 2 or bool(_SEPARATOR_RE.match(line) and "|" in line)
+    # "一、教育类 | | | |": a category row written across the table has one filled cell.
+    return line.count("|") >= 1 and len(_pipe_cells(line)) >= 2 or line.count("|") >= 2 and bool(line.strip("| \t")) \
+        or bool(_SEPARATOR_RE.match(line) and "|" in line)
 
 
 def find_text_tables(lines: list[str]) -> list[TextTable]:
