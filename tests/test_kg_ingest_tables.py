@@ -305,3 +305,12 @@ def test_category_row_across_a_pipe_table_and_units_one_per_line():
     _, items = _items("\n".join(lines))
     assert items[0].lead_departments == ["区民政局"]
     assert items[0].supporting_departments == ["区财政局", "各街道办事处"]
+
+
+def test_run_on_table_without_sentence_ends():
+    text = ("序号项目名称主要内容分管领导牵头单位配合单位1学位扩容新建社区卫生服务站4个社区医院2家韩松区卫健局区财政局"
+            "2道路畅通改造道路12条宋歌区住建局各街道")
+    _, items = _items(text)
+    assert [it.seq for it in items] == [1, 2]
+    assert "社区医院2家" in items[0].text and items[0].officials == ["韩松"]
+    assert items[1].departments == ["区住建局", "各街道"]
