@@ -47,6 +47,11 @@ def _clean(cell: str | None) -> str:
 
 def _category_of(row: list[str], has_seq_cell: bool) -> str | None:
     filled = [c for c in row if c]
+    # "一 | 教育类 | | |": a Chinese numeral in the 序号 column numbers a group, not an item.
+    if len(filled) >= 2 and re.fullmatch(r"[一二三四五六七八九十]{1,3}[、.．]?", filled[0]) \
+            and len(set(filled[1:])) == 1 and len(filled[1]) <= 20 \
+            and not re.search(r"[\d。]", _COUNT_SUFFIX_RE.sub("", filled[1])):
+        return _COUNT_SUFFIX_RE.sub("", filled[1]).strip().rstrip("：:")
     values = set(filled)
     if len(values) != 1 or has_seq_cell:
         return None
