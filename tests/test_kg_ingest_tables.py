@@ -314,3 +314,10 @@ def test_run_on_table_without_sentence_ends():
     assert [it.seq for it in items] == [1, 2]
     assert "社区医院2家" in items[0].text and items[0].officials == ["韩松"]
     assert items[1].departments == ["区住建局", "各街道"]
+
+
+def test_cell_table_with_chinese_numeral_group_rows():
+    lines = ["序号", "项目名称", "责任单位", "一", "教育类", "1", "新建学校2所。", "区教育局",
+             "2", "新增学位500个。", "区教育局", "二", "养老类", "3", "新建养老院1所。", "区民政局"]
+    _, items = _items("\n".join(lines))
+    assert [(it.seq, it.category) for it in items] == [(1, "教育类"), (2, "教育类"), (3, "养老类")]

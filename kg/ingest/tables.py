@@ -39,6 +39,7 @@ _END_RE = re.compile(r"^\s*[【\[]?\s*(分享到|打印本页|关闭窗口|扫�
 _SIGNATURE_RE = re.compile(r"(人民政府|办公室|委员会|办事处)$")
 _MAX_HEADER_CELL = 24
 _MAX_HEADER_CELLS = 20  # also bounds the scan from each line, keeping the search linear
+_CN_NUMERAL_RE = re.compile(r"^[一二三四五六七八九十]{1,3}[、.．]?$")
 _CATEGORY_RE = re.compile(r"^[一二三四五六七八九十]{1,3}\s*[、.．]\s*\S+$|^\S{2,16}[（(]\s*[\d一二三四五六七八九十]+\s*[项件个]\s*[）)]$")
 _MAX_SEQ_STEP = 30
 _BRIDGE_LINES = 4
@@ -326,16 +327,16 @@ def _rows_at_seq(cells: list[str], header: list[str]) -> list[list[str]]:
         if normalize_name(cell) == names[0] and [normalize_name(c) for c in cells[k:k + 2]] == names[:2]:
             k += len(names)
             continue
-        n = seq_value(cell)
-        if n is not None and last < n <= last + _MAX_SEQ_STEP and not (rows and open_row and len(rows[-1]) == 1
-                                                                         and seq_value(rows[-1][0]) is not None):
+        n = seq_value(cell) if not _CN_NUMERAL_RE.match(cell) else None
+        if n is not None and last < n <= last + _MAX_SEQ_STEP and not (rows and open_row and len(rows[-1]) == 1):
             rows.append([cell])
             last = n
             open_row = True
-        elif _CATEGORY_RE.match(cell) and len(cell) <= _MAX_HEADER_CELL + 6:
-            rows.append([cell])  # "二、城市建设类（4项）" between rows: a category row of its own
+        elif _CATEGORY_RE.match(cell) and len(cell) <= _MAX_HEADER_CELL + 6 or _CN_NUMERAL_RE.match(cell):
+            # "二、城市建设类（4项）" or "二" then "城市建设类": a category row of its own
+            rows.append([cell])
             open_row = False
-        elif rows and (open_row or seq_value(rows[-1][0]) is not None):
+        elif rows and (open_row or _CN_NUMERAL_RE.match(rows[-1][0]) and len(rows[-1]) == 1):
             rows[-1].append(cell)
         k += 1
     return rows
