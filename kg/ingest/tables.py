@@ -197,7 +197,7 @@ def _tab_tables(lines: list[str], used: list[bool]) -> list[TextTable]:
 
 def _cell_line(line: str) -> str:
     m = _CELL_PIPE_RE.match(line)
-    return (m.group(1) if m else line).strip()
+    return (m.group(1) if m else line).strip().strip("|").strip()  # a lone "|" is an empty cell
 
 
 def _cell_tables(lines: list[str], used: list[bool]) -> list[TextTable]:
