@@ -321,3 +321,10 @@ def test_cell_table_with_chinese_numeral_group_rows():
              "2", "新增学位500个。", "区教育局", "二", "养老类", "3", "新建养老院1所。", "区民政局"]
     _, items = _items("\n".join(lines))
     assert [(it.seq, it.category) for it in items] == [(1, "教育类"), (2, "教育类"), (3, "养老类")]
+
+
+def test_title_line_above_a_cell_table_is_its_title():
+    lines = ["扫一扫在手机打开当前页", "某区2024年民生实事项目推进情况", "序号", "实事项目", "牵头单位", "1", "新建公园2个。", "区城管局"]
+    tables, _ = _items("\n".join(lines))
+    got = items_from_grid(tables[0].grid, tables[0].layout, multiline=tables[0].multiline)
+    assert got is not None and got.title_lines == ["某区2024年民生实事项目推进情况"]

@@ -43,6 +43,8 @@ _CN_NUMERAL_RE = re.compile(r"^[一二三四五六七八九十]{1,3}[、.．]?$"
 _CATEGORY_RE = re.compile(r"^[一二三四五六七八九十]{1,3}\s*[、.．]\s*\S+$|^\S{2,16}[（(]\s*[\d一二三四五六七八九十]+\s*[项件个]\s*[）)]$")
 _MAX_SEQ_STEP = 30
 _BRIDGE_LINES = 4
+_MAX_TITLE = 60
+_TITLE_RE = re.compile(r"民生|实事|项目|清单|计划|任务|分工|分解|进展|完成情况|一览表|统计表")
 _MAX_BRIDGE = 60  # a plain line longer than this between pipe rows is prose, not part of the table
 
 
@@ -109,7 +111,22 @@ def find_text_tables(lines: list[str]) -> list[TextTable]:
     tables += _tab_tables(lines, used)
     tables += _cell_tables(lines, used)
     tables += _space_tables(lines, used)
+    for t in tables:
+        _add_title(t, lines, used)
     return sorted(tables, key=lambda t: t.start)
+
+
+def _add_title(table: TextTable, lines: list[str], used: list[bool]) -> None:
+    """The list's title just above a table becomes a title row of its grid (rows.title_lines)."""
+    if table.kind == "runon" or table.grid and len(table.grid[0]) == 1:
+        return
+    for k in range(table.start - 1, max(-1, table.start - 4), -1):
+        line = lines[k].strip()
+        if used[k] or not line:
+            continue
+        if len(line) <= _MAX_TITLE and _TITLE_RE.search(line) and not line.endswith(("。", "：", ":")):
+            table.grid.insert(0, [line])
+        return
 
 
 def _mark(used: list[bool], start: int, end: int) -> None:
