@@ -1,12 +1,17 @@
-"""Routes for the knowledge graph and the analyses: export, overlaps, timeline, ask (SPARQL: api.routes_sparql)."""
+"""Routes for the knowledge graph and the analyses: export, overlaps, timeline (SPARQL: api.routes_sparql; ask: api.routes_ask)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, Query
 from fastapi.responses import StreamingResponse
+
+from api.params import Department, Jurisdiction, SearchText, Year
+
+# The kinds kg.analysis.overlaps.KINDS knows, as an enum in the OpenAPI document.
+OverlapKind = Literal["shared", "thematic", "cross_district", "official"]
 
 _MEDIA = {"ttl": "text/turtle", "nt": "application/n-triples", "nq": "application/n-quads",
           "jsonld": "application/ld+json", "trig": "application/trig", "graphml": "application/xml",
@@ -42,8 +47,9 @@ def add_graph_routes(app: FastAPI, ws: Any, engine: Callable[[], Any]) -> None:
                                  headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     @app.get("/overlaps", summary="Shared, thematic, cross-district and official overlaps")
-    def overlaps(kind: Annotated[list[str] | None, Query()] = None, jurisdiction: str | None = None,
-                 year: int | None = None, department: str | None = None, min_score: float | None = None,
+    def overlaps(kind: Annotated[list[OverlapKind] | None, Query()] = None, jurisdiction: Jurisdiction = None,
+                 year: Year = None, department: Department = None,
+                 min_score: Annotated[float | None, Query(ge=0, le=1)] = None,
                  limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                  offset: Annotated[int, Query(ge=0)] = 0) -> list[dict[str, Any]]:
         from kg.analysis.overlaps import find_overlaps
@@ -56,7 +62,7 @@ def add_graph_routes(app: FastAPI, ws: Any, engine: Callable[[], Any]) -> None:
         return [o.to_dict() for o in found]
 
     @app.get("/timeline", summary="A target type, theme or topic across years and districts")
-    def timeline(q: str, jurisdiction: str | None = None, text: bool = False) -> dict[str, Any]:
+    def timeline(q: SearchText, jurisdiction: Jurisdiction = None, text: bool = False) -> dict[str, Any]:
         from kg.analysis.timeline import build_timeline
 
         def search(query: str) -> list[str]:
@@ -64,9 +70,3 @@ def add_graph_routes(app: FastAPI, ws: Any, engine: Callable[[], Any]) -> None:
 
         result = build_timeline(ws.store(), q, jurisdiction=jurisdiction, search=search, use_taxonomy=not text)
         return result.to_dict()
-
-    @app.get("/ask", summary="Answer a question such as 哪些部门负责养老？")
-    def ask(q: str, year: int | None = None, jurisdiction: str | None = None) -> dict[str, Any]:
-        from search.ask import answer_question
-
-        return answer_question(engine(), q, year=year, jurisdiction=jurisdiction).to_dict()

@@ -25,7 +25,7 @@ import numpy as np
 
 from kg.embed.embedder import Embedder, canonical_model_id, get_embedder
 from kg.embed.vectors import passage_text
-from kg.errors import ModelError, QueryError
+from kg.errors import ModelError, NotFoundError, QueryError
 from kg.model import Commitment
 from kg.text import normalize_name
 
@@ -447,21 +447,20 @@ def _validate(query: str, top_k: int, mode: str) -> str:
 
 def _check_filters(store: Any, facets: dict[str, set[Any]], filters: dict[str, Any]) -> None:
     """Tell a filter that names nothing in the workspace from one that merely matches nothing here."""
+    # A filter that names nothing in the workspace is NotFoundError, as in `list` and /commitments.
     if "year" in filters and int(filters["year"]) not in facets["year"]:
-        raise QueryError(f"no commitments for year {filters['year']} in the workspace")
+        raise NotFoundError(f"no commitments for year {filters['year']} in the workspace")
     jurisdiction = filters.get("jurisdiction")
     if jurisdiction:
-        value = normalize_name(jurisdiction)
-        if not any(value in (code, name) or (len(value) >= 2 and name.endswith(value))
-                   for code, name in facets["jurisdiction"]):
-            raise QueryError(f"no jurisdiction matches '{jurisdiction}' in the workspace")
+        store.resolve_jurisdiction(jurisdiction)  # the same NotFoundError as `list -j` and /commitments
     if filters.get("department") and not store.find_departments(filters["department"], jurisdiction):
         where = f" of {jurisdiction}" if jurisdiction else ""
-        raise QueryError(f"no department{where} matches '{filters['department']}' in the workspace")
+        raise NotFoundError(f"department: no department{where} matches {filters['department']!r}; "
+                            "`minsheng departments` lists them")
     if filters.get("official") and normalize_name(filters["official"]) not in facets["official"]:
-        raise QueryError(f"no official named '{filters['official']}' in the workspace")
+        raise NotFoundError(f"no official named '{filters['official']}' in the workspace")
     if filters.get("theme") and normalize_name(filters["theme"]) not in facets["theme"]:
-        raise QueryError(f"no theme or target type '{filters['theme']}' in the workspace")
+        raise NotFoundError(f"no theme or target type '{filters['theme']}' in the workspace")
 
 
 __all__ = ["MODES", "ModelError", "QueryError", "SearchEngine", "SearchHit", "SearchResponse"]
