@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING
 from kg.ingest.align import align_row
 from kg.ingest.cells import looks_like_unit, seq_value
 from kg.ingest.fields import parse_departments, parse_officials
-from kg.ingest.header import CN_HEADING_RE, find_header, is_repeated_header, is_subheader, merge_subheader
+from kg.ingest.header import (
+    CN_HEADING_RE,
+    clean_cell,
+    find_header,
+    is_repeated_header,
+    is_subheader,
+    merge_subheader,
+)
 from kg.text import CN_NUMERAL_CHARS, collapse_spaces, normalize_name
 
 if TYPE_CHECKING:
@@ -39,10 +46,6 @@ class GridItems:
     items: list[ParsedItem]
     title_lines: list[str] = field(default_factory=list)
     layout: str = "table"
-
-
-def _clean(cell: str | None) -> str:
-    return (cell or "").replace("\r", "").strip()
 
 
 def _category_of(row: list[str], has_seq_cell: bool) -> str | None:
@@ -116,7 +119,7 @@ def _row_cells(subrow: dict[int, str], roles: list[str | None]) -> dict[str, lis
 
 def items_from_grid(grid: list[list[str]], layout: str = "table", *, multiline: bool = False) -> GridItems | None:
     """Items of a table grid, or None when the grid is not a list of items."""
-    grid = [[_clean(c) for c in row] for row in grid]
+    grid = [[clean_cell(c) for c in row] for row in grid]
     found = find_header(grid)
     if found is None:
         return None
@@ -150,7 +153,7 @@ def items_from_grids(grids: list[list[list[str]]], layout: str = "table") -> lis
     groups: list[list[list[str]]] = []
     last_header: list[str] | None = None
     for grid in grids:
-        rows = [[_clean(c) for c in row] for row in grid]
+        rows = [[clean_cell(c) for c in row] for row in grid]
         found = find_header(rows)
         width = max((len(r) for r in rows), default=0)
         if last_header is not None and groups and (
