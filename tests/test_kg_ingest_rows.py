@@ -88,3 +88,17 @@ def test_table_split_over_pages_reads_as_one():
     items = got[0].items
     assert [it.seq for it in items] == [1, 2, 3, 4]
     assert "1200个" in items[1].text
+
+
+def test_chinese_numeral_rows_are_groups():
+    grid = [
+        ["序号", "项目名称", "责任单位"],
+        ["一", "教育类（2项）", ""],
+        ["1", "新建学校2所", "区教育局"],
+        ["2", "新增学位500个", "区教育局"],
+        ["二", "养老类", ""],
+        ["3", "新建养老院1所", "区民政局"],
+    ]
+    got = items_from_grid(grid)
+    assert got is not None
+    assert [(it.seq, it.category) for it in got.items] == [(1, "教育类"), (2, "教育类"), (3, "养老类")]

@@ -289,3 +289,42 @@ def test_box_drawing_and_full_width_pipes():
     assert {t.kind for t in tables} == {"pipe"} and len(items) == 2
     assert items[0].departments == ["区总工会", "各街道"]
     assert items[1].departments == ["区城管局"]
+
+
+def test_category_row_across_a_pipe_table_and_units_one_per_line():
+    text = "\n".join([
+        "序号 | 项目名称 | 建设内容 | 牵头单位 | 配合单位 |",
+        "一、教育类（2项）| | | | |",
+        "1 | 学校建设 | 新建小学2所 | 县教育局 | 县财政局 |",
+        "二、养老类（1项）| | | | |",
+        "2 | 居家养老 | 建成服务中心8个 | 县民政局 | 各乡镇 |",
+    ])
+    _, items = _items(text)
+    assert [(it.seq, it.category) for it in items] == [(1, "教育类"), (2, "养老类")]
+    lines = ["序号", "项目内容", "牵头单位", "配合单位", "1", "发放价格临时补贴。", "区民政局", "区财政局", "各街道办事处"]
+    _, items = _items("\n".join(lines))
+    assert items[0].lead_departments == ["区民政局"]
+    assert items[0].supporting_departments == ["区财政局", "各街道办事处"]
+
+
+def test_run_on_table_without_sentence_ends():
+    text = ("序号项目名称主要内容分管领导牵头单位配合单位1学位扩容新建社区卫生服务站4个社区医院2家韩松区卫健局区财政局"
+            "2道路畅通改造道路12条宋歌区住建局各街道")
+    _, items = _items(text)
+    assert [it.seq for it in items] == [1, 2]
+    assert "社区医院2家" in items[0].text and items[0].officials == ["韩松"]
+    assert items[1].departments == ["区住建局", "各街道"]
+
+
+def test_cell_table_with_chinese_numeral_group_rows():
+    lines = ["序号", "项目名称", "责任单位", "一", "教育类", "1", "新建学校2所。", "区教育局",
+             "2", "新增学位500个。", "区教育局", "二", "养老类", "3", "新建养老院1所。", "区民政局"]
+    _, items = _items("\n".join(lines))
+    assert [(it.seq, it.category) for it in items] == [(1, "教育类"), (2, "教育类"), (3, "养老类")]
+
+
+def test_title_line_above_a_cell_table_is_its_title():
+    lines = ["扫一扫在手机打开当前页", "某区2024年民生实事项目推进情况", "序号", "实事项目", "牵头单位", "1", "新建公园2个。", "区城管局"]
+    tables, _ = _items("\n".join(lines))
+    got = items_from_grid(tables[0].grid, tables[0].layout, multiline=tables[0].multiline)
+    assert got is not None and got.title_lines == ["某区2024年民生实事项目推进情况"]

@@ -17,7 +17,7 @@ CN_HEADING_RE = re.compile(r"^[一二三四五六七八九十]{1,3}\s*[、.．]\
 _ITEM_ROLES = {"seq", "officials", "lead", "supporting", "departments"}
 
 
-def _clean(cell: str | None) -> str:
+def clean_cell(cell: str | None) -> str:
     return (cell or "").replace("\r", "").strip()
 
 
@@ -25,13 +25,13 @@ def find_header(grid: list[list[str]]) -> tuple[int, list[str | None]] | None:
     """(row index, column roles) of the row naming most roles, one of them the item's wording."""
     best: tuple[int, int, list[str | None]] | None = None
     for i, row in enumerate(grid[:_HEADER_SCAN]):
-        roles = [header_role(c) if len(_clean(c)) <= 24 else None for c in row]
+        roles = [header_role(c) if len(clean_cell(c)) <= 24 else None for c in row]
         named = {r for r in roles if r}
         # An item table names its 序号 or its units or leaders; a metadata table
         # (索引号/主题分类/发布机构) names neither.
         if not named & {"text", "title"} or not named & _ITEM_ROLES:
             continue
-        if seq_value(_clean(row[0]) if row else "") is not None:
+        if seq_value(clean_cell(row[0]) if row else "") is not None:
             continue
         if best is None or len(named) > best[0]:
             best = (len(named), i, roles)

@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING
 from kg.ingest.align import align_row
 from kg.ingest.cells import looks_like_unit, seq_value
 from kg.ingest.fields import parse_departments, parse_officials
-from kg.ingest.header import CN_HEADING_RE, find_header, is_repeated_header, is_subheader, merge_subheader
+from kg.ingest.header import (
+    CN_HEADING_RE,
+    clean_cell,
+    find_header,
+    is_repeated_header,
+    is_subheader,
+    merge_subheader,
+)
 from kg.text import CN_NUMERAL_CHARS, collapse_spaces, normalize_name
 
 if TYPE_CHECKING:
@@ -25,6 +32,7 @@ _EXPLICIT_RUN = 3
 _COUNT_SUFFIX_RE = re.compile(r"\s*[（(]\s*[\d" + CN_NUMERAL_CHARS + r"]+\s*(?:项|件|个)\s*[）)]\s*$")
 # 合计/小计 rows sum the items; 注/说明 rows annotate the table; neither is an item.
 _TOTAL_OR_NOTE_RE = re.compile(r"^\s*(?:合\s*计|总\s*计|小\s*计|共\s*计|注\s*[:：]|说明\s*[:：]|备注\s*[:：])")
+_RESTART = "\0restart"
 _CARRY_ROLES = ("category", "officials", "lead", "supporting", "departments", "deadline")
 _UNIT_ROLES = ("lead", "supporting", "departments")
 _LEAD_MARK_RE = re.compile(r"\s*[（(]\s*(?:牵头|主责|牵头单位)\s*[）)]")
@@ -40,12 +48,13 @@ class GridItems:
     layout: str = "table"
 
 
-def _clean(cell: str | None) -> str:
-    return (cell or "").replace("\r", "").strip()
-
-
 def _category_of(row: list[str], has_seq_cell: bool) -> str | None:
     filled = [c for c in row if c]
+    # "一 | 教育类 | | |": a Chinese numeral in the 序号 column numbers a group, not an item.
+    if len(filled) >= 2 and re.fullmatch(r"[一二三四五六七八九十]{1,3}[、.．]?", filled[0]) \
+            and len(set(filled[1:])) == 1 and len(filled[1]) <= 20 \
+            and not re.search(r"[\d。]", _COUNT_SUFFIX_RE.sub("", filled[1])):
+        return _COUNT_SUFFIX_RE.sub("", filled[1]).strip().rstrip("：:")
     values = set(filled)
     if len(values) != 1 or has_seq_cell:
         return None
@@ -110,7 +119,7 @@ def _row_cells(subrow: dict[int, str], roles: list[str | None]) -> dict[str, lis
 
 def items_from_grid(grid: list[list[str]], layout: str = "table", *, multiline: bool = False) -> GridItems | None:
     """Items of a table grid, or None when the grid is not a list of items."""
-    grid = [[_clean(c) for c in row] for row in grid]
+    grid = [[clean_cell(c) for c in row] for row in grid]
     found = find_header(grid)
     if found is None:
         return None
@@ -144,7 +153,7 @@ def items_from_grids(grids: list[list[list[str]]], layout: str = "table") -> lis
     groups: list[list[list[str]]] = []
     last_header: list[str] | None = None
     for grid in grids:
-        rows = [[_clean(c) for c in row] for row in grid]
+        rows = [[clean_cell(c) for c in row] for row in grid]
         found = find_header(rows)
         width = max((len(r) for r in rows), default=0)
         if last_header is not None and groups and (
@@ -167,7 +176,11 @@ def _align_rows(body: list[list[str]], header: list[str], roles: list[str | None
         while row and not row[-1]:
             row = row[:-1]
         first = next((c for c in row if c), "")
-        if not first or is_repeated_header(row, header) or _TOTAL_OR_NOTE_RE.match(first):
+        if first and is_repeated_header(row, header):
+            aligned.append([])
+            categories.append(_RESTART)  # a page break or a new table: 序号 may start again
+            continue
+        if not first or _TOTAL_OR_NOTE_RE.match(first):
             continue
         has_seq = seq_col is not None and seq_col < len(row) and seq_value(row[seq_col]) is not None
         cat = _category_of(row, has_seq)
@@ -224,7 +237,11 @@ def _build_items(aligned: list[list[dict[int, str]]], categories: list[str | Non
     items: list[ParsedItem] = []
     category: str | None = None
     has_seq_col = "seq" in roles
+    restarted = False
     for subrows, cat in zip(aligned, categories, strict=True):
+        if cat == _RESTART:
+            restarted = True
+            continue
         if cat is not None:
             category, carry = cat, {}
             continue
@@ -236,7 +253,8 @@ def _build_items(aligned: list[list[dict[int, str]]], categories: list[str | Non
             for c in heading:
                 category = _COUNT_SUFFIX_RE.sub("", CN_HEADING_RE.match(c).group(1)).strip()  # type: ignore[union-attr]
             # A 序号 merged over sub-rows is repeated in each of them by docx/xlsx readers.
-            same_seq = seq is not None and bool(items) and items[-1].seq == seq
+            same_seq = seq is not None and bool(items) and items[-1].seq == seq and not restarted
+            restarted = False
             starts_item = n == 0 and not same_seq and (seq is not None or not has_seq_col or not items)
             if starts_item:
                 for col in range(k):

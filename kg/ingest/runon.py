@@ -39,6 +39,13 @@ _VERB_START_RE = re.compile(
     r"^(?:新建|建成|建设|完成|开展|实施|启动|推进|改造|改建|提升|打造|新增|为|对|在|加快|组织|举办|全区|全县|全市)")
 _DEADLINE_RE = re.compile(r"(?:\d{4}年)?(?:\d{1,2}月(?:底|份|末|中旬|下旬)?(?:前|以前)?|年底前?|年内|全年|长期)")
 _NAME_RE = re.compile(rf"[{_HAN}]{{2,3}}")
+_QUANTITY_END_RE = re.compile(r"\d(?:个|所|人|处|家|条|座|台|张|套|户|名|场|次|批次|辆|间|公里|米|平方米|亩|万|亿|元|%)$")
+# Common surnames (the hundred-odd that cover most officials), for names found without punctuation.
+_SURNAMES = set(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范"
+    "金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂"
+    "章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
+)
 _SENTENCE_END = "。；;！!)）"
 _BREAK = "\x00"
 
@@ -139,13 +146,18 @@ def _next_boundary(body: str, pos: int, expected: int, has_officials: bool) -> t
     for q in range(pos + 1, len(body) + 1):
         if q == len(body) or body[q] == _BREAK:
             return q, None
-        if body[q - 1] not in _SENTENCE_END:
-            continue
-        if _seq_re(expected).match(body, q):
-            return q, None
-        fields = _fields_at(body, q, has_officials)
-        if fields:
-            return q, fields
+        if body[q - 1] in _SENTENCE_END:
+            if _seq_re(expected).match(body, q):
+                return q, None
+            fields = _fields_at(body, q, has_officials)
+            if fields:
+                return q, fields
+        elif _QUANTITY_END_RE.search(body, max(pos, q - 6), q):
+            # Wording without a closing "。" ends at its last quantity ("…3600个顾清远教育局");
+            # a leader there must carry a common surname, so "4个社区卫生服务站" stays wording.
+            fields = _fields_at(body, q, has_officials, surname=True)
+            if fields:
+                return q, fields
     return len(body), None
 
 
@@ -155,12 +167,12 @@ def _seq_re(n: int) -> re.Pattern[str]:
     return re.compile(rf"{n}(?=[{_HAN}“\"（(])")
 
 
-def _fields_at(body: str, q: int, has_officials: bool) -> tuple[str, list[str], int] | None:
+def _fields_at(body: str, q: int, has_officials: bool, *, surname: bool = False) -> tuple[str, list[str], int] | None:
     """A leader's name and one or more units starting at q, ending where units stop."""
     starts = [q]
     if has_officials:
         m = _NAME_RE.match(body, q)
-        if not m or _VERB_START_RE.match(m.group(0)):
+        if not m or _VERB_START_RE.match(m.group(0)) or surname and m.group(0)[0] not in _SURNAMES:
             return None
         # A name is 3 characters unless its third is where a unit's 区/县/市 prefix starts.
         three = body[q:q + 3]

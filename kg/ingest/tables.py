@@ -39,9 +39,12 @@ _END_RE = re.compile(r"^\s*[【\[]?\s*(分享到|打印本页|关闭窗口|扫�
 _SIGNATURE_RE = re.compile(r"(人民政府|办公室|委员会|办事处)$")
 _MAX_HEADER_CELL = 24
 _MAX_HEADER_CELLS = 20  # also bounds the scan from each line, keeping the search linear
+_CN_NUMERAL_RE = re.compile(r"^[一二三四五六七八九十]{1,3}[、.．]?$")
 _CATEGORY_RE = re.compile(r"^[一二三四五六七八九十]{1,3}\s*[、.．]\s*\S+$|^\S{2,16}[（(]\s*[\d一二三四五六七八九十]+\s*[项件个]\s*[）)]$")
 _MAX_SEQ_STEP = 30
 _BRIDGE_LINES = 4
+_MAX_TITLE = 60
+_TITLE_RE = re.compile(r"民生|实事|项目|清单|计划|任务|分工|分解|进展|完成情况|一览表|统计表")
 _MAX_BRIDGE = 60  # a plain line longer than this between pipe rows is prose, not part of the table
 
 
@@ -87,7 +90,9 @@ def _pipe_cells(line: str) -> list[str]:
 
 
 def _is_pipe_row(line: str) -> bool:
-    return line.count("|") >= 1 and len(_pipe_cells(line)) >= 2 or bool(_SEPARATOR_RE.match(line) and "|" in line)
+    # "一、教育类 | | | |": a category row written across the table has one filled cell.
+    return line.count("|") >= 1 and len(_pipe_cells(line)) >= 2 or line.count("|") >= 2 and bool(line.strip("| \t")) \
+        or bool(_SEPARATOR_RE.match(line) and "|" in line)
 
 
 def find_text_tables(lines: list[str]) -> list[TextTable]:
@@ -106,7 +111,22 @@ def find_text_tables(lines: list[str]) -> list[TextTable]:
     tables += _tab_tables(lines, used)
     tables += _cell_tables(lines, used)
     tables += _space_tables(lines, used)
+    for t in tables:
+        _add_title(t, lines, used)
     return sorted(tables, key=lambda t: t.start)
+
+
+def _add_title(table: TextTable, lines: list[str], used: list[bool]) -> None:
+    """The list's title just above a table becomes a title row of its grid (rows.title_lines)."""
+    if table.kind == "runon" or table.grid and len(table.grid[0]) == 1:
+        return
+    for k in range(table.start - 1, max(-1, table.start - 4), -1):
+        line = lines[k].strip()
+        if used[k] or not line:
+            continue
+        if len(line) <= _MAX_TITLE and _TITLE_RE.search(line) and not line.endswith(("。", "：", ":")):
+            table.grid.insert(0, [line])
+        return
 
 
 def _mark(used: list[bool], start: int, end: int) -> None:
@@ -136,6 +156,9 @@ def _pipe_tables(lines: list[str], used: list[bool]) -> list[TextTable]:
             # cell) or a blank line does not end the table.
             if not has_header or not _resumes(lines, used, j, _is_pipe_row):
                 break
+            if _SEPARATOR_RE.match(line) and line.strip():  # a rule line (┌──┬──┐ / ├──┼──┤)
+                j += 1
+                continue
             if line.strip():
                 rows.append([line.strip()])
             j += 1
@@ -191,7 +214,7 @@ def _tab_tables(lines: list[str], used: list[bool]) -> list[TextTable]:
 
 def _cell_line(line: str) -> str:
     m = _CELL_PIPE_RE.match(line)
-    return (m.group(1) if m else line).strip()
+    return (m.group(1) if m else line).strip().strip("|").strip()  # a lone "|" is an empty cell
 
 
 def _cell_tables(lines: list[str], used: list[bool]) -> list[TextTable]:
@@ -321,16 +344,16 @@ def _rows_at_seq(cells: list[str], header: list[str]) -> list[list[str]]:
         if normalize_name(cell) == names[0] and [normalize_name(c) for c in cells[k:k + 2]] == names[:2]:
             k += len(names)
             continue
-        n = seq_value(cell)
-        if n is not None and last < n <= last + _MAX_SEQ_STEP and not (rows and open_row and len(rows[-1]) == 1
-                                                                         and seq_value(rows[-1][0]) is not None):
+        n = seq_value(cell) if not _CN_NUMERAL_RE.match(cell) else None
+        if n is not None and last < n <= last + _MAX_SEQ_STEP and not (rows and open_row and len(rows[-1]) == 1):
             rows.append([cell])
             last = n
             open_row = True
-        elif _CATEGORY_RE.match(cell) and len(cell) <= _MAX_HEADER_CELL + 6:
-            rows.append([cell])  # "二、城市建设类（4项）" between rows: a category row of its own
+        elif _CATEGORY_RE.match(cell) and len(cell) <= _MAX_HEADER_CELL + 6 or _CN_NUMERAL_RE.match(cell):
+            # "二、城市建设类（4项）" or "二" then "城市建设类": a category row of its own
+            rows.append([cell])
             open_row = False
-        elif rows and (open_row or seq_value(rows[-1][0]) is not None):
+        elif rows and (open_row or _CN_NUMERAL_RE.match(rows[-1][0]) and len(rows[-1]) == 1):
             rows[-1].append(cell)
         k += 1
     return rows
