@@ -209,3 +209,10 @@ def test_role_written_after_a_name():
         ("区教育局", "lead"), ("区财政局", "supporting"), ("区住建局", "supporting")]
     assert parse_departments("各镇（街道）") == [("各镇（街道）", "responsible")]
     assert extract_fields("新建学校3所。实施主体：区教育局").departments == [("区教育局", "lead")]
+
+
+def test_notice_sections_around_the_list_are_not_items():
+    text = ("某县人民政府关于2024年民生实事的通知\n一、总体要求\n以人民为中心，办好民生实事。\n"
+            "二、新建学校2所，新增学位900个。（县教育局）\n三、新增养老床位300张。（县民政局）\n"
+            "四、工作要求\n（一）加强组织领导。各单位要明确责任。\n（二）强化督查考核。县督查室按季度通报。\n")
+    assert [(it.seq, it.departments) for it in _parse(text).items] == [(2, ["县教育局"]), (3, ["县民政局"])]

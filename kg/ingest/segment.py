@@ -123,6 +123,8 @@ def _choose_levels(marked: list[tuple[int, str, str]]) -> tuple[set[str], set[st
     headings: dict[str, int] = {}
     prev: str | None = None
     for _, kind, text in marked:
+        if _is_section(text):
+            continue  # "二、工作要求" is the notice's outline, not the list's
         if kind not in level:
             level[kind] = level[prev] + 1 if prev is not None else 0
             counts[kind] = headings[kind] = 0
@@ -185,7 +187,9 @@ def _numbered(cleaned: list[tuple[str, int]], item_kinds: set[str], outer: set[s
             continue
         m = _marker(text)
         kind = m[0] if m else None
-        if kind in item_kinds:
+        if kind in item_kinds and m is not None and _is_section(m[2]):
+            current = None  # "二、工作要求" / "（一）加强组织领导。…": the notice around the list
+        elif kind in item_kinds:
             assert m is not None
             start = col + len(text) - len(m[2])
             if kind == "bare":  # the item's text is on the next line(s)
@@ -231,6 +235,18 @@ def _numbered(cleaned: list[tuple[str, int]], item_kinds: set[str], outer: set[s
         after_blank = False
         i += 1
     return segs
+
+
+# Sections of the notice around a list, never items: "一、总体要求", "三、保障措施", "（二）强化督查考核。".
+_SECTION_WORDS = ("总体要求", "指导思想", "基本原则", "工作要求", "保障措施", "组织保障", "有关要求", "工作措施",
+                  "考核方式", "实施步骤", "其他事项", "组织领导", "督查考核", "督导考核", "工作机制", "宣传引导",
+                  "资金保障", "工作目标", "主要目标", "目标任务", "项目清单", "具体项目")
+_MAX_SECTION_HEAD = 10
+
+
+def _is_section(head: str) -> bool:
+    first = re.split(r"[。，,：:；;]", head.strip(), maxsplit=1)[0].strip()
+    return len(first) <= _MAX_SECTION_HEAD and first.endswith(_SECTION_WORDS)
 
 
 def _names_line(text: str) -> bool:
