@@ -216,3 +216,15 @@ def test_notice_sections_around_the_list_are_not_items():
             "二、新建学校2所，新增学位900个。（县教育局）\n三、新增养老床位300张。（县民政局）\n"
             "四、工作要求\n（一）加强组织领导。各单位要明确责任。\n（二）强化督查考核。县督查室按季度通报。\n")
     assert [(it.seq, it.departments) for it in _parse(text).items] == [(2, ["县教育局"]), (3, ["县民政局"])]
+
+
+def test_inline_keys_glued_to_the_text_and_deadlines():
+    items = _parse("某区2024年民生实事\n1．新建学校3所 责任单位：区教育局 完成时限：12月底\n"
+                   "2．新增托位300个（其中普惠托位200个）（责任单位：区卫健局；完成时限：2024年12月）\n").items
+    assert [(it.text, it.departments, it.deadline) for it in items] == [
+        ("新建学校3所", ["区教育局"], "12月底"), ("新增托位300个（其中普惠托位200个）", ["区卫健局"], "2024年12月")]
+    from kg.ingest.fields import parse_field_group
+
+    assert parse_field_group("包联区领导：张三；区政府分管领导：李四，协作单位：区财政局") == [
+        ("officials", "张三"), ("officials", "李四"), ("supporting", "区财政局")]
+    assert parse_field_group("主要内容：新建学校") is None

@@ -27,7 +27,9 @@ _MARKERS: list[tuple[str, re.Pattern[str]]] = [
     ("bullet", re.compile(r"^([●•▪■◆◇○◎□])\s*(.*)$")),
     ("circ", re.compile(r"^([①-⑳])\s*(.*)$")),
     # "01 新建…": a number, then a space, then words (never 2023年 or 12月).
-    ("pad", re.compile(r"^(\d{1,4})[ \t\u3000]+(?![年月日])([\u4e00-\u9fff“\"《].*)$")),
+    # A wrapped PDF line can start "3 个社区…": a measure word after the space is a quantity.
+    ("pad", re.compile(r"^(\d{1,4})[ \t\u3000]+(?![年月日个所家张人名处座条台万亿元米辆间套户项件次批种])"
+                       r"([\u4e00-\u9fff“\"《].*)$")),
     ("bare", re.compile(r"^(\d{1,4})\s*[、.．]?$")),
 ]
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
