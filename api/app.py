@@ -6,92 +6,136 @@ Every route parses its parameters, calls kg/ or search/, and returns the record'
 
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Query, UploadFile
-from fastapi.responses import PlainTextResponse
+from fastapi import Depends, FastAPI, Query
+from fastapi import Path as Path_
+from fastapi.responses import HTMLResponse, PlainTextResponse
+from fastapi.staticfiles import StaticFiles
 
-from api.errors import install_error_handlers
-from kg.errors import InputError
+from api.errors import COMMON_RESPONSES, install_error_handlers
+from api.params import MAX_NAME_CHARS, Department, Jurisdiction, Official, SearchText, Theme, TopK, Year
+from api.routes_documents import UploadPolicy, add_document_routes
 from kg.store.workspace import Workspace, open_workspace
 
+DOCS_ASSETS = "/docs-assets"
 
-def create_app(workspace: Path | None = None, *, model: str | None = None) -> FastAPI:
-    """Build the app for one workspace (built from the bundled corpus if missing)."""
+
+def create_app(workspace: Path | None = None, *, model: str | None = None,
+               policy: UploadPolicy | None = None) -> FastAPI:
+    """Build the app for one workspace (built from the bundled corpus if missing).
+
+    Writes (POST /documents) need ``policy.api_key``; without a policy the key comes from
+    MINSHENG_API_KEY, and without a key writes are refused.
+    """
     ws: Workspace = open_workspace(workspace)
+    if policy is None:
+        policy = UploadPolicy(api_key=os.environ.get("MINSHENG_API_KEY") or None)
+
+    async def current_store() -> None:
+        # Every route answers from the live database or not at all (503 when it was removed or replaced).
+        ws.store()
+
     app = FastAPI(title="minsheng-kg", version="0.1.0",
-                  description="民生实事 commitments as a knowledge graph with semantic search.")
+                  description="民生实事 commitments as a knowledge graph with semantic search.",
+                  responses=COMMON_RESPONSES, dependencies=[Depends(current_store)],
+                  docs_url=None, redoc_url=None)
     install_error_handlers(app)
     state: dict[str, Any] = {}
+    engine_lock = threading.Lock()
 
     def engine() -> Any:
-        # The engine holds the embedding model and indexes: load once, on first search.
-        if "engine" not in state:
-            from search.engine import SearchEngine
+        # The engine holds the embedding model and indexes: load once, on first search, by one thread.
+        with engine_lock:
+            if "engine" not in state:
+                from search.engine import SearchEngine
 
-            state["engine"] = SearchEngine(ws, model=model)
+                state["engine"] = SearchEngine(ws, model=model)
         return state["engine"]
 
     @app.get("/", summary="Workspace summary")
     def root() -> dict[str, Any]:
         store = ws.store()
-        return {"ok": True, "workspace": str(ws.path), "totals": store.counts(),
-                "documents": [d.to_dict() for d in store.documents()]}
+        with store.snapshot():
+            return {"ok": True, "workspace": str(ws.path), "totals": store.counts(),
+                    "documents": [d.to_dict() for d in store.documents()]}
+
+    @app.get("/health", summary="Liveness and the store's counts")
+    def health() -> dict[str, Any]:
+        store = ws.store()
+        with store.snapshot():
+            return {"ok": True, "status": "ok", "counts": store.counts(), "version": store.version(),
+                    "writes": bool(policy.api_key)}
 
     @app.get("/commitments", summary="List commitments")
-    def commitments(year: int | None = None, jurisdiction: str | None = None, department: str | None = None,
-                    official: str | None = None, theme: str | None = None) -> list[dict[str, Any]]:
-        found = ws.store().commitments(year=year, jurisdiction=jurisdiction, department=department,
-                                       official=official, theme=theme)
+    def commitments(year: Year = None, jurisdiction: Jurisdiction = None, department: Department = None,
+                    official: Official = None, theme: Theme = None) -> list[dict[str, Any]]:
+        store = ws.store()
+        with store.snapshot():  # the listing and its departments, officials, targets from one commit
+            found = store.commitments(year=year, jurisdiction=jurisdiction, department=department,
+                                      official=official, theme=theme)
         return [c.to_dict() for c in found]
 
     @app.get("/commitments/{commitment_id}", summary="One commitment")
-    def commitment(commitment_id: str) -> dict[str, Any]:
-        return ws.store().commitment(commitment_id).to_dict()
+    def commitment(commitment_id: Annotated[str, Path_(max_length=MAX_NAME_CHARS)]) -> dict[str, Any]:
+        store = ws.store()
+        with store.snapshot():
+            return store.commitment(commitment_id).to_dict()
 
     @app.get("/departments", summary="Departments with aliases and commitments")
-    def departments(jurisdiction: str | None = None) -> list[dict[str, Any]]:
-        return [d.to_dict() for d in ws.store().departments(jurisdiction)]
+    def departments(jurisdiction: Jurisdiction = None) -> list[dict[str, Any]]:
+        store = ws.store()
+        with store.snapshot():
+            return [d.to_dict() for d in store.departments(jurisdiction)]
 
     @app.get("/officials", summary="Lead officials with years and commitments")
-    def officials(jurisdiction: str | None = None) -> list[dict[str, Any]]:
-        return [o.to_dict() for o in ws.store().officials(jurisdiction)]
+    def officials(jurisdiction: Jurisdiction = None) -> list[dict[str, Any]]:
+        store = ws.store()
+        with store.snapshot():
+            return [o.to_dict() for o in store.officials(jurisdiction)]
 
     @app.get("/search", summary="Hybrid semantic search")
-    def search(q: Annotated[str, Query(description="The query, e.g. 养老床位")], top_k: int = 10,
-               mode: str = "hybrid", year: int | None = None, jurisdiction: str | None = None,
-               department: str | None = None, official: str | None = None,
-               theme: str | None = None) -> dict[str, Any]:
+    def search(q: SearchText, top_k: TopK = 10,
+               mode: Annotated[str, Query(pattern="^(hybrid|dense|lexical)$")] = "hybrid",
+               year: Year = None, jurisdiction: Jurisdiction = None, department: Department = None,
+               official: Official = None, theme: Theme = None) -> dict[str, Any]:
         response = engine().search(q, top_k=top_k, mode=mode, year=year, jurisdiction=jurisdiction,
                                    department=department, official=official, theme=theme)
         return response.to_dict()
 
-    @app.post("/ingest", summary="Add a document (multipart upload)")
-    async def ingest(file: UploadFile, year: int | None = None, jurisdiction: str | None = None) -> dict[str, Any]:
-        import tempfile
+    add_document_routes(app, ws, policy)
+    _add_offline_docs(app)
 
-        from kg.ingest.pipeline import ingest_paths
-
-        name = Path(file.filename or "").name
-        if not name:
-            raise InputError("file: expected an uploaded file with a name such as list.docx")
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / name
-            path.write_bytes(await file.read())
-            try:
-                summary = ingest_paths(ws.store(), [path], year=year, jurisdiction=jurisdiction)
-            except InputError as exc:
-                # Name the upload, not the temporary path it was saved under.
-                raise InputError(str(exc).replace(str(path), name)) from None
-        return {"ok": True, **summary.to_dict()}
-
+    from api.routes_ask import add_ask_routes
     from api.routes_graph import add_graph_routes
+    from api.routes_sparql import add_sparql_routes
 
     add_graph_routes(app, ws, engine)
+    add_sparql_routes(app, ws)
+    add_ask_routes(app, ws, engine)
 
     @app.get("/healthz", response_class=PlainTextResponse, include_in_schema=False)
     def healthz() -> str:
         return "ok"
 
     return app
+
+
+def _add_offline_docs(app: FastAPI) -> None:
+    """Swagger UI at /docs from the installed swagger-ui-bundle package: no CDN, works offline."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from swagger_ui_bundle import swagger_ui_path
+
+    app.mount(DOCS_ASSETS, StaticFiles(directory=swagger_ui_path), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json", title=f"{app.title} API",
+                                   swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+                                   swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+                                   swagger_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png",
+                                   # No validator badge: it would send the schema to validator.swagger.io.
+                                   swagger_ui_parameters={"validatorUrl": None})

@@ -66,3 +66,15 @@ class BusyError(MinshengError):
     """A query or parse ran out of its time limit, or the store is being rebuilt."""
 
     http_status = 503
+
+
+class StoreChangedError(StoreError):
+    """The database file was removed or replaced under a running process: its data is stale."""
+
+    http_status = 503
+
+
+class InvalidParameterError(InputError):
+    """A request parameter or upload name is malformed or out of range (HTTP 422)."""
+
+    http_status = 422

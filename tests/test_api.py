@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.routes_documents import UploadPolicy
 
 ERROR_KEYS = {"ok", "error", "status", "title"}
 
@@ -38,31 +39,34 @@ def test_error_shape_is_pinned(client: TestClient) -> None:
     assert not_found.status_code == 404
     assert set(not_found.json()) == ERROR_KEYS and not_found.json()["ok"] is False
     bad_param = client.get("/commitments", params={"year": "abc"})
-    assert bad_param.status_code == 400 and set(bad_param.json()) == ERROR_KEYS
+    assert bad_param.status_code == 422 and set(bad_param.json()) == ERROR_KEYS
     assert bad_param.json()["error"].startswith("year:")
     unknown_route = client.get("/no-such-route")
     assert unknown_route.status_code == 404 and set(unknown_route.json()) == ERROR_KEYS
 
 
 def test_bad_upload_is_4xx_and_changes_nothing(fresh_workspace) -> None:
-    c = TestClient(create_app(fresh_workspace.path))
+    c = TestClient(create_app(fresh_workspace.path, policy=UploadPolicy(api_key="k")))
+    key = {"Authorization": "Bearer k"}
     before = fresh_workspace.store().fingerprint()
-    r = c.post("/ingest", files={"file": ("list.exe", b"MZ\x00\x00binary")})
+    r = c.post("/documents", files={"file": ("list.exe", b"MZ\x00\x00binary")}, headers=key)
     assert r.status_code == 400 and set(r.json()) == ERROR_KEYS
     assert "list.exe" in r.json()["error"] and "/tmp" not in r.json()["error"]
-    r = c.post("/ingest", files={"file": ("empty.txt", b"")})
-    assert r.status_code == 400 and "empty" in r.json()["error"]
+    r = c.post("/documents", files={"file": ("empty.txt", b"")}, headers=key)
+    assert r.status_code == 400 and "empty" in r.json()["error"] and "/tmp" not in r.json()["error"]
     assert fresh_workspace.store().fingerprint() == before
 
 
 def test_upload_adds_a_document(fresh_workspace) -> None:
     from tests.conftest import SHIZHONG_2025
 
-    c = TestClient(create_app(fresh_workspace.path))
-    r = c.post("/ingest", files={"file": ("shizhong_2025.txt", SHIZHONG_2025.read_bytes())})
+    c = TestClient(create_app(fresh_workspace.path, policy=UploadPolicy(api_key="k")))
+    r = c.post("/documents", files={"file": ("shizhong_2025.txt", SHIZHONG_2025.read_bytes())},
+               headers={"Authorization": "Bearer k"})
     assert r.status_code == 200, r.text
     assert r.json()["documents"][0]["id"] == "370103-2025"
     assert c.get("/commitments/370103-2025-03").json()["category"] == "养老服务"
+    assert c.post("/ingest").status_code == 404  # replaced by POST /documents
 
 
 def _free_port() -> int:
@@ -102,12 +106,12 @@ def test_graph_and_analysis_routes(client: TestClient) -> None:
     rows = client.get("/sparql", params={"query": "SELECT ?d WHERE { ?d a ms:Department } LIMIT 3"}).json()
     assert len(rows["results"]["bindings"]) == 3
     refused = client.get("/sparql", params={"query": "CLEAR ALL"})
-    assert refused.status_code == 400 and "read-only" in refused.json()["error"]
+    assert refused.status_code == 403 and "read-only" in refused.json()["error"]
     gexf = client.get("/export/gexf", params={"view": "departments"})
     assert gexf.status_code == 200 and b"<gexf" in gexf.content
     assert client.get("/export/pdf").status_code == 400
     shared = client.get("/overlaps", params={"kind": "shared", "year": 2024}).json()
     assert any(set(o["departments"]) == {"区发展改革局", "区妇联"} for o in shared)
     answer = client.get("/ask", params={"q": "哪些部门负责养老？"}).json()
-    assert answer["intent"] == "departments"
-    assert {"区民政局", "区卫生健康局"} <= {row["department"] for row in answer["answer"]}
+    assert answer["kind"] == "who" and answer["answerable"]
+    assert {"区民政局", "区卫生健康局"} <= {row["name"] for row in answer["items"]}

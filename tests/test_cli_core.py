@@ -169,7 +169,7 @@ def _bad_files(tmp: Path) -> dict[str, tuple[Path, str]]:
     files = {
         "empty": (tmp / "empty.txt", b"", "expected"),
         "binary": (tmp / "image.txt", bytes(range(256)) * 16, "expected text"),
-        "extension": (tmp / "list.pdf", b"%PDF-1.4", "expected one of"),
+        "extension": (tmp / "list.odt", b"PK whatever", "expected one of"),
         "no items": (tmp / "prose.txt", "这只是一段说明文字。\n".encode(), "expected numbered items"),
         "garbage xlsx": (tmp / "broken.xlsx", b"\x00\x01 definitely not a workbook", "expected an Excel"),
         "csv no header": (tmp / "nohdr.csv", "甲,乙\n1,2\n".encode(), "expected a header row"),
@@ -210,3 +210,60 @@ def test_misuse_and_not_found(ws2: str):
     result = run("show", "370103-2024-99", "-w", ws2, ok=False)
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines()[-1].startswith("Error: commitment '370103-2024-99' not found")
+
+
+# -- error contract: exit codes, never a traceback -------------------------------------------------
+
+
+def _one_line_error(result, code: int, *words: str) -> str:
+    assert result.exit_code == code, (result.stdout, result.stderr, result.exception)
+    assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
+    errors = [ln for ln in result.stderr.splitlines() if ln.startswith("Error:")]
+    assert len(errors) == 1, result.stderr
+    assert all(w in errors[0] for w in words), errors[0]
+    return errors[0]
+
+
+def test_workspace_that_is_a_file_exits_3():
+    _one_line_error(run("list", "--workspace", "/dev/null", ok=False), 3, "/dev/null", "not a workspace directory")
+
+
+def test_non_utf8_query_file_exits_1(ws2: str, tmp_path: Path):
+    query = tmp_path / "q.rq"
+    query.write_bytes("SELECT ?s WHERE { ?s ?p ?o } # 注释".encode("gb18030"))
+    _one_line_error(run("sparql", "--file", str(query), "-w", ws2, ok=False), 1, "UTF-8")
+
+
+@pytest.mark.slow  # export computes similarity links with the embedding model
+def test_unwritable_export_path_exits_1(ws2: str, tmp_path: Path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    _one_line_error(run("export", "ttl", "-o", str(blocker / "sub" / "g.ttl"), "-w", ws2, ok=False), 1, "a-file")
+
+
+def test_unknown_jurisdiction_is_the_same_error_for_every_listing(ws2: str):
+    messages = {_one_line_error(run(cmd, "-j", "火星区", "-w", ws2, ok=False), 1, "火星区")
+                for cmd in ("list", "departments", "officials")}
+    assert len(messages) == 1
+    _one_line_error(run("list", "-d", "区宇宙开发局", "-w", ws2, ok=False), 1, "区宇宙开发局")
+    assert len(run_json("list", "-j", "章丘", "-w", ws2)) == 20  # short name, as `search -j 章丘` takes it
+
+
+def test_a_workspace_whose_store_was_removed_is_not_silently_rebuilt(ws2: str):
+    (Path(ws2) / "index").mkdir(exist_ok=True)
+    (Path(ws2) / "minsheng.db").unlink()
+    _one_line_error(run("list", "-w", ws2, ok=False), 3, "no minsheng.db", "init --force")
+    assert not (Path(ws2) / "minsheng.db").exists()
+    run("init", "--force", "-w", ws2)
+    assert len(run_json("list", "-w", ws2)) == 44
+
+
+def test_eof_from_a_truncated_file_is_exit_3_not_aborted(monkeypatch, ws2: str):
+    # numpy raises EOFError on an empty .npy; click would print "Aborted!" and exit 1.
+    from kg.store.db import Store
+
+    def truncated(self):
+        raise EOFError("No data left in file")
+
+    monkeypatch.setattr(Store, "counts", truncated)
+    _one_line_error(run("stats", "-w", ws2, ok=False), 3, "ended early", "index --rebuild")

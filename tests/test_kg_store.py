@@ -200,7 +200,12 @@ def test_filters(workspace_2y: Workspace):
     assert len(store.commitments(year=2025)) == 26
     assert len(store.commitments(jurisdiction="市中区")) == 30
     assert len(store.commitments(jurisdiction="济南市章丘区")) == 20
-    assert store.commitments(jurisdiction="不存在区") == []
+    assert len(store.commitments(jurisdiction="章丘")) == 20  # short name, as `search -j 章丘` accepts
+    # An unknown filter is an error, the same one search gives, not an empty list.
+    with pytest.raises(NotFoundError, match="不存在区"):
+        store.commitments(jurisdiction="不存在区")
+    with pytest.raises(NotFoundError, match="不存在局"):
+        store.commitments(department="不存在局")
     wj = [c.id for c in store.commitments(department="区卫健局", jurisdiction="370103")]
     assert wj == [c.id for c in store.commitments(department="区卫生健康局", jurisdiction="370103")]
     assert "370103-2024-02" in wj and "370103-2025-04" in wj

@@ -7,7 +7,7 @@ import shutil
 import pytest
 from search_helpers import FakeEmbedder, SideWorkspace
 
-from kg.errors import ModelError, QueryError
+from kg.errors import ModelError, NotFoundError, QueryError
 from kg.ingest.pipeline import ingest_paths
 from kg.store.workspace import Workspace
 from search.engine import MAX_QUERY_CHARS, SearchEngine, SearchResponse
@@ -61,15 +61,16 @@ def test_filters_apply_before_ranking(engine):
     assert engine.search("就业", year=2025, official="张源").results == []
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"department": "区宇宙开发局"}, "no department matches '区宇宙开发局' in the workspace"),
-    ({"year": 1999}, "no commitments for year 1999"),
-    ({"jurisdiction": "火星区"}, "no jurisdiction matches '火星区'"),
-    ({"official": "无名氏"}, "no official named '无名氏'"),
-    ({"theme": "航天"}, "no theme or target type '航天'"),
+@pytest.mark.parametrize(("kwargs", "error", "message"), [
+    # Filters naming nothing in the workspace: NotFoundError, as `list -j`, /commitments and /departments.
+    ({"department": "区宇宙开发局"}, NotFoundError, "no department matches '区宇宙开发局'"),
+    ({"year": 1999}, NotFoundError, "no commitments for year 1999"),
+    ({"jurisdiction": "火星区"}, NotFoundError, "no jurisdiction '火星区'"),
+    ({"official": "无名氏"}, NotFoundError, "no official named '无名氏'"),
+    ({"theme": "航天"}, NotFoundError, "no theme or target type '航天'"),
 ])
-def test_unknown_filter_values_are_query_errors(engine, kwargs, message):
-    with pytest.raises(QueryError, match=message):
+def test_unknown_filter_values_are_errors(engine, kwargs, error, message):
+    with pytest.raises(error, match=message):
         engine.search("养老", **kwargs)
 
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from kg.errors import NotFoundError, StoreError
@@ -61,12 +63,66 @@ CREATE INDEX IF NOT EXISTS co_official ON commitment_officials(official_id);
 """
 
 
+# A writer from another process (the CLI while the server runs) waits this long for the lock.
+_BUSY_TIMEOUT_MS = 10_000
+
+
+def file_identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of a file, or None when it is gone: changes when the file is replaced."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def _writable(path: Path) -> bool:
+    return (not path.exists() or os.access(path, os.W_OK)) and os.access(path.parent, os.W_OK)
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    if _writable(path):
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    else:
+        # A read-only workspace (a shared copy, a read-only mount) is still searchable.
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
+                               check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+# Administrative suffixes a short name leaves out: 章丘 is 章丘区, 平阴 is 平阴县.
+_PLACE_SUFFIXES = "区县市旗"
+
+
 class Store:
-    """A connection to one workspace's SQLite database."""
+    """One workspace's SQLite database: a connection per thread, one writer at a time.
+
+    The database runs in WAL mode, so readers keep reading the last committed state
+    while a write is in progress and never see half of it. ``conn`` is the calling
+    thread's own connection (sqlite3 connections must not be used by two threads at once).
+    """
 
     def __init__(self, conn: sqlite3.Connection, path: Path):
-        self.conn = conn
         self.path = path
+        self._local = threading.local()
+        self._local.conn = conn
+        self._conns = [conn]
+        self._conns_lock = threading.Lock()
+        self._write_lock = threading.RLock()
+        self.identity = file_identity(path)
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = _connect(self.path)
+            self._local.conn = conn
+            with self._conns_lock:
+                self._conns.append(conn)
+        return conn
 
     @classmethod
     def open(cls, path: Path, *, create: bool = False) -> Store:
@@ -74,40 +130,74 @@ class Store:
         path = Path(path)
         if not create and not path.exists():
             raise StoreError(f"{path}: no commitment store here; run `minsheng init` first")
+        if path.exists() and not path.is_file():
+            raise StoreError(f"{path}: not a minsheng store (not a regular file)")
         try:
-            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA foreign_keys = ON")
-            conn.executescript(_SCHEMA)
+            conn = _connect(path)
+            if _writable(path):
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.executescript(_SCHEMA)
             row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            if row is None:
+                conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{path}: not a minsheng store ({exc})") from None
-        if row is None:
-            conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-        elif int(row[0]) != SCHEMA_VERSION:
+            raise StoreError(f"{path}: not a minsheng store or not readable ({exc})") from None
+        if row is not None and int(row[0]) != SCHEMA_VERSION:
+            conn.close()
             raise StoreError(f"{path}: store schema {row[0]} is not {SCHEMA_VERSION}; rebuild with `minsheng init --force`")
         return cls(conn, path)
 
     def close(self) -> None:
-        self.conn.close()
+        with self._conns_lock:
+            conns, self._conns = self._conns, []
+        for conn in conns:
+            conn.close()
+        self._local = threading.local()
+
+    def changed_on_disk(self) -> bool:
+        """True when the database file was removed or replaced since this store opened it."""
+        return file_identity(self.path) != self.identity
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One atomic write: BEGIN IMMEDIATE … COMMIT, rolled back on any exception."""
+        """One atomic write: BEGIN IMMEDIATE … COMMIT, rolled back on any exception.
+
+        Threads of this process queue on a lock; other processes wait up to the busy timeout.
+        """
+        with self._write_lock:
+            conn = self.conn
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise StoreError(f"{self.path}: cannot start writing ({exc}); is another minsheng process writing?") from None
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException as exc:
+                # Some errors (disk full, I/O) end the transaction themselves; ROLLBACK would then fail.
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.DatabaseError):
+                    raise StoreError(f"{self.path}: write failed and was rolled back ({exc})") from None
+                raise
+            # Writes are rare (ingest): fold them into the main file at once, so a plain copy of
+            # minsheng.db (backup, test fixture) is complete without its -wal file.
+            with suppress(sqlite3.Error):
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Several reads that must see one committed state (a read transaction in WAL mode)."""
+        conn = self.conn
+        if conn.in_transaction:
+            yield
+            return
+        conn.execute("BEGIN")
         try:
-            self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise StoreError(f"{self.path}: cannot start writing ({exc}); is another minsheng process writing?") from None
-        try:
-            yield self.conn
-            self.conn.execute("COMMIT")
-        except BaseException as exc:
-            # Some errors (disk full, I/O) end the transaction themselves; ROLLBACK would then fail.
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.DatabaseError):
-                raise StoreError(f"{self.path}: write failed and was rolled back ({exc})") from None
-            raise
+            yield
+        finally:
+            if conn.in_transaction:
+                conn.execute("COMMIT")
 
     def document_state(self, doc_id: str) -> tuple[str, str] | None:
         """(sha256, parser_version) of a stored document, or None."""
@@ -177,14 +267,26 @@ class Store:
                          ingested_at=r["ingested_at"]) for r in rows]
 
     def jurisdiction_code(self, value: str) -> str | None:
-        """The code of a stored jurisdiction named by code, full name or short name (区名)."""
+        """The code of a stored jurisdiction named by code, full name or short name (章丘 for 章丘区)."""
         value = normalize_name(value)
         rows = self.conn.execute("SELECT code, name FROM jurisdictions ORDER BY code").fetchall()
         # Exact first: 济南市 must not be taken for a district whose name merely ends like it.
         for code, name in rows:
             if value in (code, name):
                 return str(code)
-        return next((str(code) for code, name in rows if len(value) >= 2 and name.endswith(value)), None)
+        if len(value) < 2:
+            return None
+        for code, name in rows:
+            if name.endswith(value) or name.rstrip(_PLACE_SUFFIXES).endswith(value):
+                return str(code)
+        return None
+
+    def resolve_jurisdiction(self, value: str) -> str:
+        """Like `jurisdiction_code`, but a name that matches no stored jurisdiction is an error."""
+        code = self.jurisdiction_code(value)
+        if code is None:
+            raise NotFoundError(f"jurisdiction: no jurisdiction {value!r} in the workspace; `minsheng stats` lists them")
+        return code
 
     def find_departments(self, name_or_alias: str, jurisdiction: str | None = None) -> list[Department]:
         """Departments whose canonical name, alias or function label matches, in any or one jurisdiction."""
@@ -196,9 +298,14 @@ class Store:
         # 卫健局 (no prefix) should still find 区卫生健康局.
         return [d for d in deps if any(n.endswith(name) for n in (d.name, *d.aliases)) or name == d.function]
 
-    def commitments(self, *, year: int | None = None, jurisdiction: str | None = None, department: str | None = None,
-                    official: str | None = None, theme: str | None = None, ids: Iterable[str] | None = None) -> list[Commitment]:
-        """Commitments matching every filter given, ordered by jurisdiction code, year and seq."""
+    def _where(self, *, year: int | None = None, jurisdiction: str | None = None, department: str | None = None,
+               official: str | None = None, theme: str | None = None, ids: Iterable[str] | None = None
+               ) -> tuple[str, list[str | int]]:
+        """The WHERE clause of a filtered commitment query; id lists travel as one JSON parameter.
+
+        One parameter per id fails past SQLite's variable limit (32,766 on stock builds), and
+        chunking would break the ORDER BY; ``json_each`` takes any number in one bound value.
+        """
         where: list[str] = []
         args: list[str | int] = []
         if year is not None:
@@ -206,29 +313,89 @@ class Store:
             args.append(year)
         if jurisdiction:
             where.append("d.jurisdiction_code = ?")
-            args.append(self.jurisdiction_code(jurisdiction) or "\x00")
+            args.append(self.resolve_jurisdiction(jurisdiction))
         if department:
-            dep_ids = [d.id for d in self.find_departments(department, jurisdiction)] or ["\x00"]
-            where.append(f"c.id IN (SELECT commitment_id FROM commitment_departments WHERE department_id IN ({','.join('?' * len(dep_ids))}))")
-            args.extend(dep_ids)
+            dep_ids = [d.id for d in self.find_departments(department, jurisdiction)]
+            if not dep_ids:
+                where_ = f" of {jurisdiction}" if jurisdiction else ""
+                raise NotFoundError(f"department: no department{where_} matches {department!r}; "
+                                    "`minsheng departments` lists them")
+            where.append("c.id IN (SELECT commitment_id FROM commitment_departments "
+                         "WHERE department_id IN (SELECT value FROM json_each(?)))")
+            args.append(json.dumps(dep_ids, ensure_ascii=False))
         if official:
             name = normalize_name(official)
             where.append("c.id IN (SELECT co.commitment_id FROM commitment_officials co JOIN officials o ON o.id = co.official_id WHERE o.name = ? OR o.id = ?)")
             args.extend([name, name])
-        if ids is not None:
-            id_list = list(ids) or ["\x00"]
-            where.append(f"c.id IN ({','.join('?' * len(id_list))})")
-            args.extend(id_list)
-        sql = ("SELECT c.*, d.year, d.jurisdiction_code, d.source, j.name AS jname FROM commitments c "
-               "JOIN documents d ON d.id = c.document_id JOIN jurisdictions j ON j.code = d.jurisdiction_code")
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        rows = self.conn.execute(sql + " ORDER BY d.jurisdiction_code, d.year, c.seq", args).fetchall()
-        out = self._hydrate(rows)
         if theme:
             t = normalize_name(theme)
-            out = [c for c in out if t in c.themes or t in c.target_types]
-        return out
+            where.append("(EXISTS (SELECT 1 FROM json_each(c.themes) WHERE value = ?) "
+                         "OR EXISTS (SELECT 1 FROM json_each(c.target_types) WHERE value = ?))")
+            args.extend([t, t])
+        if ids is not None:
+            where.append("c.id IN (SELECT value FROM json_each(?))")
+            args.append(json.dumps(list(ids), ensure_ascii=False))
+        return (" WHERE " + " AND ".join(where)) if where else "", args
+
+    def commitments(self, *, year: int | None = None, jurisdiction: str | None = None, department: str | None = None,
+                    official: str | None = None, theme: str | None = None, ids: Iterable[str] | None = None) -> list[Commitment]:
+        """Commitments matching every filter given, ordered by jurisdiction code, year and seq."""
+        where, args = self._where(year=year, jurisdiction=jurisdiction, department=department, official=official,
+                                  theme=theme, ids=ids)
+        sql = ("SELECT c.*, d.year, d.jurisdiction_code, d.source, j.name AS jname FROM commitments c "
+               "JOIN documents d ON d.id = c.document_id JOIN jurisdictions j ON j.code = d.jurisdiction_code")
+        rows = self.conn.execute(sql + where + " ORDER BY d.jurisdiction_code, d.year, c.seq", args).fetchall()
+        return self._hydrate(rows, everything=not where)
+
+    def commitment_ids(self, **filters: object) -> list[str]:
+        """Ids of the commitments ``commitments(**filters)`` would return, without building them."""
+        where, args = self._where(**filters)  # type: ignore[arg-type]
+        sql = "SELECT c.id FROM commitments c JOIN documents d ON d.id = c.document_id"
+        return [r[0] for r in self.conn.execute(sql + where + " ORDER BY d.jurisdiction_code, d.year, c.seq", args)]
+
+    def commitment_keys(self) -> list[tuple[str, str]]:
+        """(id, content key) of every commitment in store order; the key changes when its document does.
+
+        Derived indexes compare these to decide what to re-embed, without reading the texts.
+        """
+        rows = self.conn.execute(
+            "SELECT c.id, d.sha256, d.parser_version FROM commitments c JOIN documents d ON d.id = c.document_id "
+            "ORDER BY d.jurisdiction_code, d.year, c.seq")
+        return [(r[0], f"{r[1][:20]}:{r[2]}") for r in rows]
+
+    def state(self) -> str:
+        """Version counter plus row count and last ingest time: cheap, and unlike the bare counter
+        it differs between a store and a rebuilt one that happens to reach the same version."""
+        n = self.conn.execute("SELECT COUNT(*), MAX(ingested_at) FROM documents").fetchone()
+        return f"{self.version()}:{n[0]}:{n[1] or ''}"
+
+    def department_words(self) -> list[str]:
+        """Every department name and alias (for the tokenizer's dictionary), without the commitment lists."""
+        rows = self.conn.execute("SELECT name FROM departments UNION SELECT alias FROM department_aliases")
+        return sorted(r[0] for r in rows)
+
+    def target_types_of(self, ids: Iterable[str]) -> dict[str, list[str]]:
+        rows = self.conn.execute("SELECT id, target_types FROM commitments WHERE id IN (SELECT value FROM json_each(?))",
+                                 (json.dumps(list(ids), ensure_ascii=False),))
+        return {r[0]: json.loads(r[1]) for r in rows}
+
+    def commitment_facts(self, drop_types: Iterable[str] = ()) -> dict[str, tuple[str, int, frozenset[str]]]:
+        """id -> (jurisdiction code, year, target types minus ``drop_types``), without building commitments."""
+        drop = frozenset(drop_types)
+        rows = self.conn.execute("SELECT c.id, d.jurisdiction_code, d.year, c.target_types FROM commitments c "
+                                 "JOIN documents d ON d.id = c.document_id")
+        return {r[0]: (r[1], r[2], frozenset(json.loads(r[3])) - drop) for r in rows}
+
+    def facet_values(self) -> dict[str, set]:
+        """Years, (code, name) jurisdictions, official names and theme/target-type labels in the store."""
+        c = self.conn
+        themes = {r[0] for r in c.execute("SELECT DISTINCT j.value FROM commitments, json_each(commitments.themes) j")}
+        themes |= {r[0] for r in c.execute(
+            "SELECT DISTINCT j.value FROM commitments, json_each(commitments.target_types) j")}
+        return {"year": {r[0] for r in c.execute("SELECT DISTINCT year FROM documents")},
+                "jurisdiction": {(r[0], r[1]) for r in c.execute("SELECT code, name FROM jurisdictions")},
+                "official": {r[0] for r in c.execute("SELECT DISTINCT name FROM officials")},
+                "theme": themes}
 
     def commitment(self, commitment_id: str) -> Commitment:
         found = self.commitments(ids=[commitment_id.strip()])
@@ -236,25 +403,28 @@ class Store:
             raise NotFoundError(f"commitment {commitment_id!r} not found; `minsheng list` shows the ids")
         return found[0]
 
-    def _hydrate(self, rows: list[sqlite3.Row]) -> list[Commitment]:
+    def _hydrate(self, rows: list[sqlite3.Row], *, everything: bool = False) -> list[Commitment]:
         ids = [r["id"] for r in rows]
         if not ids:
             return []
-        marks = ",".join("?" * len(ids))
+        # All rows: no filter at all. Otherwise the ids travel as one JSON array (no variable limit).
+        cond = "1" if everything else "{col} IN (SELECT value FROM json_each(?))"
+        args = [] if everything else [json.dumps(ids, ensure_ascii=False)]
         deps: dict[str, list[tuple[DepartmentRef, str]]] = {i: [] for i in ids}
         for r in self.conn.execute(
                 f"SELECT cd.commitment_id, cd.role, d.id, d.name, d.function FROM commitment_departments cd "
-                f"JOIN departments d ON d.id = cd.department_id WHERE cd.commitment_id IN ({marks}) ORDER BY cd.position", ids):
+                f"JOIN departments d ON d.id = cd.department_id WHERE {cond.format(col='cd.commitment_id')} "
+                "ORDER BY cd.position", args):
             deps[r[0]].append((DepartmentRef(id=r[2], name=r[3], function=r[4], role=r[1]), r[1]))
         offs: dict[str, list[str]] = {i: [] for i in ids}
         for r in self.conn.execute(
                 f"SELECT co.commitment_id, o.name FROM commitment_officials co JOIN officials o ON o.id = co.official_id "
-                f"WHERE co.commitment_id IN ({marks}) ORDER BY co.position", ids):
+                f"WHERE {cond.format(col='co.commitment_id')} ORDER BY co.position", args):
             offs[r[0]].append(r[1])
         tgts: dict[str, list[Target]] = {i: [] for i in ids}
         for r in self.conn.execute(
                 f"SELECT t.*, tt.label FROM targets t LEFT JOIN target_types tt ON tt.id = t.target_type "
-                f"WHERE t.commitment_id IN ({marks}) ORDER BY t.position", ids):
+                f"WHERE {cond.format(col='t.commitment_id')} ORDER BY t.position", args):
             tgts[r["commitment_id"]].append(Target(
                 metric=r["metric"], value=r["value"], unit=r["unit"], comparator=r["comparator"],
                 cumulative=bool(r["cumulative"]), raw=r["raw"], start=r["start"], end=r["end"],
@@ -274,7 +444,7 @@ class Store:
         """A test on jurisdiction codes: everything when None, nothing for an unknown place."""
         if not jurisdiction:
             return lambda code: True
-        wanted = self.jurisdiction_code(jurisdiction)
+        wanted = self.resolve_jurisdiction(jurisdiction)
         return lambda code: code == wanted
 
     def departments(self, jurisdiction: str | None = None) -> list[Department]:

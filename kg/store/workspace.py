@@ -13,7 +13,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from kg.errors import StoreError
+from kg.errors import StoreChangedError, StoreError
 from kg.store.db import Store
 
 DB_NAME = "minsheng.db"
@@ -43,8 +43,17 @@ class Workspace:
         return self.db_path.exists()
 
     def store(self) -> Store:
+        """The open store; refuses to go on when the database file was removed or replaced meanwhile.
+
+        A long-running process (the server) would otherwise keep answering from, and writing
+        into, a file that is no longer the workspace.
+        """
         if self._store is None:
             self._store = Store.open(self.db_path)
+        elif self._store.changed_on_disk():
+            state = "removed" if not self.db_path.exists() else "replaced"
+            raise StoreChangedError(f"{self.db_path}: the database was {state} while this process had it open; "
+                                    "restart to use the current workspace")
         return self._store
 
     def close(self) -> None:
@@ -99,6 +108,9 @@ def init_workspace(path: Path | None = None, *, empty: bool = False, force: bool
     store.close()
     if force:
         shutil.rmtree(ws.index_dir, ignore_errors=True)
+        # The old database's write-ahead log must not be replayed into the new file.
+        for suffix in ("-wal", "-shm"):
+            Path(f"{ws.db_path}{suffix}").unlink(missing_ok=True)
     os.replace(tmp, ws.db_path)
     return ws
 
@@ -107,8 +119,23 @@ def open_workspace(path: Path | None = None, *, bootstrap: bool = True,
                    progress: Callable[[str], None] | None = None) -> Workspace:
     """Open a workspace, building it from the bundled corpus first when it does not exist."""
     ws = Workspace(path or default_home())
+    if ws.path.exists() and not ws.path.is_dir():
+        raise StoreError(f"{ws.path}: not a workspace directory (it is a file); pass a directory to --workspace")
     if not ws.exists():
         if not bootstrap:
             raise StoreError(f"{ws.path}: no workspace here; run `minsheng init`")
+        leftovers = _user_files(ws.path)
+        if leftovers:
+            # Indexes or caches without a database mean the store was deleted or moved: rebuilding
+            # from the bundled corpus would silently drop the user's documents.
+            raise StoreError(f"{ws.path}: holds {', '.join(leftovers[:3])} but no {DB_NAME}; the store was removed "
+                             "or moved. Restore it, or run `minsheng init --force` to rebuild from the bundled corpus")
         return init_workspace(ws.path, progress=progress)
     return ws
+
+
+def _user_files(directory: Path) -> list[str]:
+    """Entries of a would-be workspace other than an interrupted build's temporary files."""
+    if not directory.is_dir():
+        return []
+    return sorted(p.name for p in directory.iterdir() if not p.name.startswith(f".{DB_NAME}."))
