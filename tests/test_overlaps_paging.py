@@ -35,6 +35,6 @@ def test_cli_and_api_page_the_same_way(bundled_workspace):
     client = TestClient(create_app(bundled_workspace.path))
     api_rows = client.get("/overlaps", params={"kind": "shared", "min_score": 0, "limit": 2, "offset": 2}).json()
     assert len(cli_rows) == 2 and [_key(r) for r in cli_rows] == [_key(r) for r in api_rows]
-    assert client.get("/overlaps", params={"kind": "shared", "limit": 0}).status_code == 400
+    assert client.get("/overlaps", params={"kind": "shared", "limit": 0}).status_code == 422
     bad = CliRunner().invoke(app, ["overlaps", "--kind", "shared", "--limit", "0", "--workspace", ws])
     assert bad.exit_code != 0 and "--limit" in bad.output

@@ -16,7 +16,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from kg.resources import load_resource
 from kg.text import normalize_name
 from kg.vocab.taxonomy import load_taxonomy
 
@@ -129,8 +128,16 @@ def _place_forms(name: str) -> list[str]:
     return forms
 
 
-def _short_names() -> dict[str, list[str]]:
-    return {row["code"]: list(row.get("short", [])) for row in load_resource("jurisdictions.toml")["jurisdiction"]}
+def _short_names(codes: list[str]) -> dict[str, list[str]]:
+    # The national gazetteer spells each place by its own name (市中区, 奉化区): that is the short form.
+    from kg.vocab.places import division
+
+    out: dict[str, list[str]] = {}
+    for code in codes:
+        div = division(code)
+        if div is not None and div.name != div.full:
+            out[code] = [div.name]
+    return out
 
 
 def build_vocabulary(store: Any) -> Vocabulary:
@@ -139,7 +146,7 @@ def build_vocabulary(store: Any) -> Vocabulary:
     vocab = Vocabulary(version=(str(store.path), store.version()))
     vocab.years = sorted({int(r[0]) for r in conn.execute("SELECT DISTINCT year FROM documents")})
     vocab.places = {str(r[0]): str(r[1]) for r in conn.execute("SELECT code, name FROM jurisdictions ORDER BY code")}
-    shorts = _short_names()
+    shorts = _short_names(list(vocab.places))
     cities: dict[str, list[str]] = defaultdict(list)
     for code, name in vocab.places.items():
         vocab.add(code, "jurisdiction", (code,))

@@ -92,12 +92,12 @@ def _manifests_near(files: list[Path]) -> list[ManifestEntry]:
 
 
 def _identify(path: Path, raw: RawDocument, parsed: ParsedDocument, entry: ManifestEntry | None, year: int | None,
-              jurisdiction: str | None) -> tuple[Jurisdiction, int, list[str]]:
+              jurisdiction: str | None, known: Iterable[str] = ()) -> tuple[Jurisdiction, int, list[str]]:
     # Explicit beats inferred: flags, then a manifest the user wrote, then what the text says
     # (title, metadata, notice text, document number: kg.ingest.place when installed).
     if year is not None and not 1949 <= year <= 2100:
         raise InputError(f"--year: expected a four-digit year such as 2025, got {year}")
-    jur = resolve_jurisdiction(jurisdiction) if jurisdiction else None
+    jur = resolve_jurisdiction(jurisdiction, known) if jurisdiction else None
     if jur is None and entry is not None:
         jur = resolve_jurisdiction(f"{entry.jurisdiction}:{entry.code}" if entry.code else entry.jurisdiction)
     found_year = year or (entry.year if entry else None)
@@ -203,13 +203,14 @@ def ingest_paths(store: Store, paths: Iterable[Path], *, year: int | None = None
     summary.skipped.extend({"source": str(p), "reason": r} for p, r in skipped)
     batch = []
     claimed: dict[str, Path] = {}
+    known_codes = store.jurisdiction_codes()
     now = datetime.now(UTC).isoformat(timespec="seconds")
     for path in files:
         try:
             raw = read_document(path)
             parsed = parse_document(raw, max_items=max_items)
             entry = lookup_manifest(path, hashlib.sha256(raw.data).hexdigest(), manifest)
-            jur, doc_year, warnings = _identify(path, raw, parsed, entry, year, jurisdiction)
+            jur, doc_year, warnings = _identify(path, raw, parsed, entry, year, jurisdiction, known_codes)
         except InputError as exc:
             if not skip_bad:
                 raise

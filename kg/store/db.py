@@ -266,6 +266,10 @@ class Store:
                          jurisdiction_code=r["jurisdiction_code"], title=r["title"], layout=r["layout"],
                          ingested_at=r["ingested_at"]) for r in rows]
 
+    def jurisdiction_codes(self) -> list[str]:
+        """Codes of the jurisdictions the store holds (a short name means one of these first)."""
+        return [str(r[0]) for r in self.conn.execute("SELECT code FROM jurisdictions ORDER BY code")]
+
     def jurisdiction_code(self, value: str) -> str | None:
         """The code of a stored jurisdiction named by code, full name or short name (章丘 for 章丘区)."""
         value = normalize_name(value)

@@ -12,6 +12,7 @@ import csv
 import importlib.util
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -149,8 +150,12 @@ def describe(found: list[Division]) -> str:
     return ", ".join(f"{d.full} ({d.code})" for d in found)
 
 
-def resolve_jurisdiction(value: str) -> Jurisdiction:
-    """Resolve a name, short name, "name:code" or a 6-digit code given by the user."""
+def resolve_jurisdiction(value: str, known: Iterable[str] = ()) -> Jurisdiction:
+    """Resolve a name, short name, "name:code" or a 6-digit code given by the user.
+
+    ``known`` are codes already in the workspace: a short name that is ambiguous nationally
+    (市中区 is in four cities) means the one the user's corpus already holds, if only one does.
+    """
     value = normalize_name(value)
     if not value:
         raise InputError("--jurisdiction: expected a place name such as 济南市市中区 or a code such as 370103")
@@ -168,6 +173,10 @@ def resolve_jurisdiction(value: str) -> Jurisdiction:
         return unknown_jurisdiction(value[2:])
     hit = resolve_place(value)
     if isinstance(hit, list):
+        known = set(known)
+        mine = [d for d in hit if d.code in known]
+        if len(mine) == 1:
+            return Jurisdiction(mine[0].full, mine[0].code)
         raise InputError(f"--jurisdiction: {value} is ambiguous: {describe(hit)}; give the prefecture "
                          f"(e.g. {hit[0].full}) or the code")
     return hit
