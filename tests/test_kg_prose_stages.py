@@ -228,3 +228,12 @@ def test_inline_keys_glued_to_the_text_and_deadlines():
     assert parse_field_group("包联区领导：张三；区政府分管领导：李四，协作单位：区财政局") == [
         ("officials", "张三"), ("officials", "李四"), ("supporting", "区财政局")]
     assert parse_field_group("主要内容：新建学校") is None
+
+
+def test_traditional_tables_keep_the_original_text():
+    grid = [["序號", "實事項目", "責任單位"], ["1", "新建養老機構3個", "區民政局"], ["2", "改造危橋30座", "區交通局"]]
+    parsed = parse_document(RawDocument(path=Path("t.xlsx"), data=b"", lines=[], grids=[grid]))
+    assert [(it.text, it.original_text, it.departments) for it in parsed.items] == [
+        ("新建养老机构3个", "新建養老機構3個", ["区民政局"]), ("改造危桥30座", "改造危橋30座", ["区交通局"])]
+    text = "越江市2019年民生實事\n序號 | 實事項目 | 責任單位 |\n1 | 新建養老機構3個 | 區民政局 |\n2 | 改造危橋30座 | 區交通局 |"
+    assert [it.original_text for it in _parse(text).items] == ["新建養老機構3個", "改造危橋30座"]
