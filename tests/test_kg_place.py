@@ -92,3 +92,17 @@ def test_notice_titles_and_chinese_numeral_years():
 def test_links_to_other_articles_are_not_the_title():
     found = identify_place_and_year(_raw(["上一篇：梅岭区2021年民生实事项目完成情况通报", "梅岭区2022年民生实事项目责任分工表"]))
     assert found.year == 2022
+
+
+@pytest.mark.parametrize(("title", "code"), [("上海市浦东新区2024年民生实事项目", "310115"),
+                                             ("西安市新城区2024年民生实事", "610102"),
+                                             ("宁波市住房和城乡建设局2024年民生实事项目", "330200")])
+def test_real_districts_with_ordinary_words_in_their_names(title: str, code: str):
+    assert identify_place_and_year(_raw([title])).code == code
+
+
+@pytest.mark.parametrize(("title", "code"), [("恩施州2024年民生实事", "422800"), ("湖北省恩施州利川市2024年民生实事", "422802"),
+                                             ("杭州市上城区人民政府关于印发2024年民生实事项目的通知", "330102"),
+                                             ("长阳县2024年民生实事", "420528")])
+def test_autonomous_divisions_by_their_everyday_names(title: str, code: str):
+    assert identify_place_and_year(_raw([title])).code == code

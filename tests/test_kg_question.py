@@ -135,3 +135,14 @@ def test_commitment_ids_are_not_years(vocab):
     assert parse_question("370103-2024-99是什么", vocab).problems
     pq = parse_question("张源和许胜勇分别牵头多少项", vocab)
     assert pq.kind == "compare" and len(pq.officials) == 2
+
+
+def test_words_ending_in_level_characters_are_not_places(vocab):
+    for q in ("高标准建设市级科普教育基地是谁负责的", "附近超市有哪些项目", "老旧小区改造有哪些项目"):
+        assert not any("清单" in p for p in parse_question(q, vocab).problems), q
+    assert parse_question("朝阳区有多少件民生实事", vocab).problems
+
+
+def test_who_is_an_official_lists_what_they_lead(vocab):
+    for q in ("张源是谁", "谁是张源", "Who is 张源?"):
+        assert (parse_question(q, vocab).kind, parse_question(q, vocab).subject) == ("list", "commitments"), q

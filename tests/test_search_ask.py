@@ -78,6 +78,8 @@ def test_targets_changes_and_comparisons(workspace_2y):
 
 def test_defaults_from_options_and_limits(bundled_workspace):
     assert ask(bundled_workspace, "有多少件民生实事？", jurisdiction="章丘区")["value"] == 20
+    assert ask(bundled_workspace, "有多少件民生实事？", jurisdiction="章丘")["value"] == 20
+    assert not ask(bundled_workspace, "有多少件民生实事？", jurisdiction="北京")["answerable"]
     assert ask(bundled_workspace, "有多少件民生实事？", year=2024)["value"] == 24
     with pytest.raises(QueryError):
         ask(bundled_workspace, "  ")

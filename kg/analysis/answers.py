@@ -16,17 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kg.analysis.question import ParsedQuestion, parse_question
+from kg.analysis.selection import Selection, row_item
 from kg.analysis.vocabulary import Row, Vocabulary, workspace_vocabulary
 from kg.errors import QueryError
 from kg.model import Commitment, Target
-from kg.vocab.taxonomy import load_taxonomy
 
 # (topic, years, jurisdiction codes) -> ids of commitments about the topic, already floored.
 TopicSearch = Callable[[str, list[int], list[str]], list[str]]
-MAX_EVIDENCE = 20  # evidence is for reading; counts and items carry the full answer
 MAX_LISTED = 8  # titles named in one sentence
-# Kinds whose answer is computed from one selection of commitments, which `query.sparql` repeats.
-_SPARQL_KINDS = {"list", "count", "who", "target", "trend", "partners", "overlap"}
 
 
 @dataclass
@@ -66,114 +63,6 @@ def _fmt(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
-class _Context:
-    """One question's vocabulary, store and selection helpers."""
-
-    def __init__(self, store: Any, vocab: Vocabulary, pq: ParsedQuestion, topic_ids: list[str] | None):
-        self.store, self.vocab, self.pq, self.topic_ids = store, vocab, pq, topic_ids
-        self.tax = load_taxonomy()
-
-    def select(self, *, years: list[int] | None = None, codes: list[str] | None = None,
-               depts: list[list[str]] | None = None, officials: list[list[str]] | None = None,
-               concepts: list[str] | None = None, all_groups: bool = False) -> list[Row]:
-        """Rows matching every kind of filter; groups of one kind are alternatives (or all required)."""
-        pq = self.pq
-        years = pq.years if years is None else years
-        codes = [c for g in pq.places for c in g] if codes is None else codes
-        depts = pq.departments if depts is None else depts
-        officials = pq.officials if officials is None else officials
-        concepts = pq.concepts if concepts is None else concepts
-        topic = set(self.topic_ids) if self.topic_ids is not None else None
-        if pq.ids:
-            topic = set(pq.ids) if topic is None else topic & set(pq.ids)
-        need = all if all_groups else any
-        year_set, code_set = set(years), set(codes)
-        dept_sets = [set(g) for g in depts]
-        official_sets = [set(g) for g in officials]
-        out = []
-        for r in self.vocab.rows.values():
-            if year_set and r.year not in year_set:
-                continue
-            if code_set and r.code not in code_set:
-                continue
-            if topic is not None and r.id not in topic:
-                continue
-            if concepts and not any(c in r.themes or c in r.target_types for c in concepts):
-                continue
-            if dept_sets and not need(any(d in g for d, _ in self.roles(r)) for g in dept_sets):
-                continue
-            if official_sets and not need(any(o in g for o in r.officials) for g in official_sets):
-                continue
-            out.append(r)
-        return out
-
-    def roles(self, r: Row) -> list[tuple[str, str]]:
-        """The row's departments, only its leads when the question asks who leads (牵头)."""
-        if self.pq.supporting_only:
-            return [(d, role) for d, role in r.departments if role == "supporting"]
-        if not self.pq.lead_only:
-            return list(r.departments)
-        leads = [(d, role) for d, role in r.departments if role == "lead"]
-        # A plain 责任单位 list does not say who leads; every unit on it is taken as leading.
-        return leads or [(d, role) for d, role in r.departments if role == "responsible"]
-
-    def scope(self, *, years: bool = True, places: bool = True) -> str:
-        pq, v = self.pq, self.vocab
-        parts = ["、".join(pq.ids)] if pq.ids else []
-        if places and pq.places:
-            parts.append("和".join(dict.fromkeys("、".join(v.place_name(c) for c in g) for g in pq.places)))
-        if years and pq.years:
-            ys = pq.years
-            parts.append(f"{ys[0]}年" if len(ys) == 1 else f"{ys[0]}—{ys[-1]}年")
-        return "".join(parts)
-
-    def who_phrase(self) -> str:
-        pq, v = self.pq, self.vocab
-        names = [*(v.officials[o]["name"] for g in pq.officials for o in g[:1]),
-                 *dict.fromkeys(v.departments[d]["name"] for g in pq.departments for d in g)]
-        verb = "配合" if pq.supporting_only else "牵头" if pq.lead_only or pq.officials else "负责"
-        return f"{'、'.join(dict.fromkeys(names))}{verb}的" if names else ""
-
-    def topic_phrase(self) -> str:
-        labels = [self.tax.by_id[c].label for c in self.pq.concepts]
-        if labels:
-            return f"与{'、'.join(labels)}相关的"
-        return f"与“{self.pq.topic}”相关的" if self.pq.topic and self.topic_ids is not None else ""
-
-    def evidence(self, ids: Iterable[str]) -> list[dict[str, Any]]:
-        wanted = list(dict.fromkeys(ids))[:MAX_EVIDENCE]
-        return [{"id": c.id, "title": c.title, "text": c.text} for c in self.store.commitments(ids=wanted)]
-
-    def hydrate(self, rows: list[Row]) -> list[Commitment]:
-        return self.store.commitments(ids=[r.id for r in rows]) if rows else []
-
-    def query(self, **extra: Any) -> dict[str, Any]:
-        pq = self.pq
-        q: dict[str, Any] = {"kind": pq.kind, "years": pq.years, "jurisdictions": [c for g in pq.places for c in g],
-                             "departments": [d for g in pq.departments for d in g],
-                             "officials": [o for g in pq.officials for o in g], "concepts": pq.concepts,
-                             "department_roles": "supporting" if pq.supporting_only else "lead" if pq.lead_only else "any"}
-        if self.topic_ids is not None:
-            q["topic"] = {"text": pq.topic, "ids": self.topic_ids}
-        # The RDF graph has no predicate for supporting units (ms:responsibleDepartment covers both).
-        if (pq.kind in _SPARQL_KINDS and not pq.supporting_only
-                and not (pq.kind == "overlap" and not (pq.departments or pq.officials))):
-            from kg.analysis.question_sparql import selection_sparql
-
-            q["sparql"] = selection_sparql(
-                years=pq.years, codes=[c for g in pq.places for c in g], departments=pq.departments,
-                officials=pq.officials, concepts=pq.concepts, ids=self.topic_ids or pq.ids or None,
-                all_groups=pq.kind == "overlap", lead_only=pq.lead_only)
-        q.update(extra)
-        return q
-
-
-def _row_item(v: Vocabulary, r: Row) -> dict[str, Any]:
-    return {"id": r.id, "jurisdiction": v.place_name(r.code), "year": r.year, "title": r.title,
-            "departments": [v.departments[d]["name"] for d, _ in r.departments],
-            "officials": [v.officials[o]["name"] for o in r.officials]}
-
-
 def answer_parsed(store: Any, vocab: Vocabulary, pq: ParsedQuestion, question: str,
                   topic_ids: list[str] | None = None) -> Answer:
     """Answer an already parsed question; ``topic_ids`` resolves ``pq.topic`` when no concept is named."""
@@ -183,7 +72,7 @@ def answer_parsed(store: Any, vocab: Vocabulary, pq: ParsedQuestion, question: s
         return _unanswerable(question, pq, "没有识别出年份、地区、部门、领导或主题，无法理解这个问题")
     if not vocab.rows:
         return _unanswerable(question, pq, "工作区中还没有民生实事")
-    ctx = _Context(store, vocab, pq, topic_ids)
+    ctx = Selection(store, vocab, pq, topic_ids)
     handler = {"list": _list, "count": _count, "who": _who, "target": _target, "trend": _trend,
                "partners": _partners, "overlap": _overlap, "compare": _compare}[pq.kind]
     result = handler(ctx)
@@ -192,7 +81,7 @@ def answer_parsed(store: Any, vocab: Vocabulary, pq: ParsedQuestion, question: s
     return result
 
 
-def _result(ctx: _Context, sentence: str, items: list[dict[str, Any]], ids: Iterable[str], **kw: Any) -> Answer:
+def _result(ctx: Selection, sentence: str, items: list[dict[str, Any]], ids: Iterable[str], **kw: Any) -> Answer:
     value = kw.pop("value", None)
     return Answer(question="", kind=ctx.pq.kind, answerable=True, answer=sentence, items=items,
                   evidence=ctx.evidence(ids), query=ctx.query(**kw), value=value)
@@ -203,14 +92,14 @@ def _titles(rows: list[Row]) -> str:
     return shown + ("等" if len(rows) > MAX_LISTED else "")
 
 
-def _list(ctx: _Context) -> Answer:
+def _list(ctx: Selection) -> Answer:
     rows = ctx.select()
     desc = f"{ctx.scope()}{ctx.who_phrase()}{ctx.topic_phrase()}民生实事"
     sentence = f"{desc}共{len(rows)}项：{_titles(rows)}。" if rows else f"没有找到{desc}。"
-    return _result(ctx, sentence, [_row_item(ctx.vocab, r) for r in rows], [r.id for r in rows], value=len(rows))
+    return _result(ctx, sentence, [row_item(ctx.vocab, r) for r in rows], [r.id for r in rows], value=len(rows))
 
 
-def _people(ctx: _Context, rows: list[Row], subject: str) -> list[dict[str, Any]]:
+def _people(ctx: Selection, rows: list[Row], subject: str) -> list[dict[str, Any]]:
     v = ctx.vocab
     agg: dict[str, dict[str, Any]] = {}
     for r in rows:
@@ -234,13 +123,13 @@ def _named(items: list[dict[str, Any]], with_counts: bool = True) -> str:
     return "、".join(parts) + ("等" if len(items) > MAX_LISTED * 2 else "")
 
 
-def _count(ctx: _Context) -> Answer:
+def _count(ctx: Selection) -> Answer:
     pq = ctx.pq
     rows = ctx.select()
     if pq.subject == "commitments":
         desc = f"{ctx.scope()}{ctx.who_phrase()}{ctx.topic_phrase()}"
         sentence = f"{desc}共有{len(rows)}件民生实事。"
-        return _result(ctx, sentence, [_row_item(ctx.vocab, r) for r in rows], [r.id for r in rows], value=len(rows))
+        return _result(ctx, sentence, [row_item(ctx.vocab, r) for r in rows], [r.id for r in rows], value=len(rows))
     items = _people(ctx, rows, pq.subject)
     if not items and rows and pq.subject == "officials":
         return _no_officials(ctx, rows)
@@ -249,7 +138,7 @@ def _count(ctx: _Context) -> Answer:
     return _result(ctx, sentence, items, [r.id for r in rows], value=len(items))
 
 
-def _who(ctx: _Context) -> Answer:
+def _who(ctx: Selection) -> Answer:
     pq = ctx.pq
     rows = ctx.select()
     items = _people(ctx, rows, pq.subject)
@@ -265,14 +154,14 @@ def _who(ctx: _Context) -> Answer:
     return _result(ctx, sentence, items, [r.id for r in rows], value=len(items))
 
 
-def _no_officials(ctx: _Context, rows: list[Row]) -> Answer:
+def _no_officials(ctx: Selection, rows: list[Row]) -> Answer:
     # Many lists name no 牵头领导 at all; "none" would be a claim the document never makes.
     places = "、".join(dict.fromkeys(ctx.vocab.place_name(r.code) for r in rows))
     return _unanswerable(ctx.pq.text, ctx.pq, f"{places}的清单没有列出牵头领导",
                          [f"{places}有哪些责任单位？"])
 
 
-def _wanted_targets(ctx: _Context, c: Commitment) -> list[Target]:
+def _wanted_targets(ctx: Selection, c: Commitment) -> list[Target]:
     types = [k for k in ctx.pq.concepts if ctx.tax.by_id[k].kind == "target_type"]
     if types:
         return [t for t in c.targets if t.target_type in types]
@@ -286,7 +175,7 @@ def _wanted_targets(ctx: _Context, c: Commitment) -> list[Target]:
     return [t for t in c.targets if t.target_type]
 
 
-def _target_items(ctx: _Context, rows: list[Row]) -> list[dict[str, Any]]:
+def _target_items(ctx: Selection, rows: list[Row]) -> list[dict[str, Any]]:
     items = []
     for c in ctx.hydrate(rows):
         for t in _wanted_targets(ctx, c):
@@ -305,7 +194,7 @@ def _target_text(i: dict[str, Any]) -> str:
     return f"{i['metric']}{_fmt(i['value'])}{i['unit']}{_COMPARATOR.get(i['comparator'], '')}{extra}"
 
 
-def _target(ctx: _Context) -> Answer:
+def _target(ctx: Selection) -> Answer:
     rows = ctx.select()
     items = _target_items(ctx, rows)
     what = f"{ctx.scope()}{ctx.who_phrase()}{ctx.topic_phrase()}民生实事"
@@ -315,7 +204,8 @@ def _target(ctx: _Context) -> Answer:
     for i in items:
         by_doc[(i["jurisdiction"], i["year"])].append(_target_text(i))
     parts = [f"{place}{year}年{'、'.join(texts)}" for (place, year), texts in by_doc.items()]
-    label = "、".join(ctx.tax.by_id[c].label for c in ctx.pq.concepts) or ctx.pq.topic or "、".join(ctx.pq.ids)
+    label = ("、".join(ctx.tax.by_id[c].label for c in ctx.pq.concepts) or ctx.pq.topic or "、".join(ctx.pq.ids)
+             or f"{what}的")
     sentence = f"{label}目标：{'；'.join(parts)}。"
     value = items[0]["value"] if len(items) == 1 else None
     return _result(ctx, sentence, items, [i["id"] for i in items], value=value)
@@ -330,7 +220,7 @@ def _totals(items: list[dict[str, Any]]) -> dict[tuple[str, str], float]:
     return dict(out)
 
 
-def _trend(ctx: _Context) -> Answer:
+def _trend(ctx: Selection) -> Answer:
     rows = ctx.select()
     items = _target_items(ctx, rows)
     series: dict[tuple[str, str, str], dict[int, float]] = defaultdict(dict)
@@ -363,7 +253,7 @@ def _group(items: list[dict[str, Any]], keys: tuple[str, ...]) -> dict[tuple, li
     return out
 
 
-def _partners(ctx: _Context) -> Answer:
+def _partners(ctx: Selection) -> Answer:
     v, pq = ctx.vocab, ctx.pq
     own = set(pq.departments[0])
     rows = ctx.select()
@@ -385,7 +275,7 @@ def _partners(ctx: _Context) -> Answer:
     return _result(ctx, sentence, items, shared, value=len(items))
 
 
-def _overlap(ctx: _Context) -> Answer:
+def _overlap(ctx: Selection) -> Answer:
     pq, v = ctx.pq, ctx.vocab
     if len(pq.departments) >= 2 or len(pq.officials) >= 2:
         rows = ctx.select(all_groups=True)
@@ -393,7 +283,7 @@ def _overlap(ctx: _Context) -> Answer:
         joint = "、".join(dict.fromkeys(names))
         sentence = (f"{ctx.scope()}{joint}共同负责{len(rows)}项民生实事：{_titles(rows)}。" if rows
                     else f"{ctx.scope()}{joint}没有共同负责的民生实事。")
-        return _result(ctx, sentence, [_row_item(v, r) for r in rows], [r.id for r in rows], value=len(rows))
+        return _result(ctx, sentence, [row_item(v, r) for r in rows], [r.id for r in rows], value=len(rows))
     # Places: the target types (or themes, when asked) that every named place has.
     field_name = "themes" if any(w in pq.free for w in ("主题", "领域", "方面", "theme")) else "target_types"
     per_place: list[dict[str, list[str]]] = []
@@ -415,7 +305,7 @@ def _overlap(ctx: _Context) -> Answer:
     return _result(ctx, sentence, items, [c for i in items for c in i["commitments"]], value=len(items))
 
 
-def _compare(ctx: _Context) -> Answer:
+def _compare(ctx: Selection) -> Answer:
     pq, v = ctx.pq, ctx.vocab
     if pq.compare_over == "places":
         sides = [(v.place_name(code), {"codes": [code]}) for code in v.places]
@@ -500,10 +390,16 @@ def _apply_defaults(store: Any, pq: ParsedQuestion, year: int | None, jurisdicti
     if year is not None and not pq.years:
         pq.years, pq.year_groups, changed = [year], [[year]], True
     if jurisdiction and not pq.places:
+        # The question's own vocabulary first, so that 章丘 works here as it does in the question.
+        forms = workspace_vocabulary(store).forms.get(jurisdiction.strip(), [])
+        codes = next((list(f.refs) for f in forms if f.kind in ("jurisdiction", "city")), None)
         code = store.jurisdiction_code(jurisdiction)
-        if code is None:
+        codes = codes or ([code] if code else None)
+        if codes is None:
             pq.problems.append(f"工作区中没有“{jurisdiction}”的民生实事清单")
+        elif len(codes) > 1 and any(f.kind == "jurisdiction" for f in forms):
+            pq.problems.append(f"“{jurisdiction}”可以指{'、'.join(workspace_vocabulary(store).place_name(c) for c in codes)}，请写明是哪一个")
         else:
-            pq.places, changed = [[code]], True
+            pq.places, changed = [codes], True
     if changed and pq.kind == "not_understood":
         classify(pq)

@@ -33,7 +33,8 @@ _TITLE_AFTER = re.compile(r"副?(?:区|县|市)长|(?:区|县|市)委?书记|主
 _ACTOR = re.compile(r"([\u4e00-\u9fff]{2,10}?)(?:副?(?:区|县|市)长|同志)?(?:牵头|负责|分管|主抓|承担)")
 # Words that end in a level character but are not places.
 _NOT_PLACES = ("社区", "小区", "城区", "辖区", "全区", "各区", "本区", "园区", "景区", "街区", "商埠区", "片区", "市民", "城市",
-               "全市", "各县", "全县", "本市", "县区", "区县", "市区")
+               "全市", "各县", "全县", "本市", "县区", "区县", "市区", "商业区", "工业区", "居住区", "校区", "院区",
+               "保护区", "功能区", "示范区", "超市", "集市", "夜市", "菜市", "门市", "上市", "都市", "各市", "市场", "市级")
 _PLACE_LIKE = re.compile(r"[\u4e00-\u9fff]{2,}?(?:省|自治区|市|区|县)")
 
 _CUES: list[tuple[str, re.Pattern[str]]] = [
@@ -324,7 +325,9 @@ def _unknown_places(text: str, vocab: Vocabulary, pq: ParsedQuestion, taken: lis
     free = "".join(" " if any(s <= i < e for s, e in taken) else ch for i, ch in enumerate(text))
     for m in _PLACE_LIKE.finditer(free):
         word = m.group(0)
-        if any(n in word for n in _NOT_PLACES) or len(word) < 3 or re.search(r"[哪什每各本全该这那其]", word):
+        window = free[m.start():m.end() + 2]  # 市级, 市场 and 区域 continue past the match
+        if (any(n in window for n in _NOT_PLACES) or len(word) < 3 or re.search(r"[哪什每各本全该这那其]", word)
+                or re.match(r"[级场民域内外间]", free[m.end():m.end() + 1])):
             continue
         taken.append(m.span())
         pq.problems.append(f"工作区中没有“{word}”的民生实事清单")
@@ -365,6 +368,8 @@ def classify(pq: ParsedQuestion) -> None:
         pq.subject = "officials"
     elif _ASKS_DEPTS.search(text):
         pq.subject = "departments"
+    if pq.officials and re.fullmatch(r"\W*(?:是谁|谁是|是哪位|是什么人|who is)\W*", text, re.I):
+        pq.subject = "commitments"  # 张源是谁: what the workspace knows of them is what they lead
     n_places = len(pq.places)
     if not pq.named and not pq.topic and not (_ALL_PLACES.search(text) or _ALL_YEARS.search(text)):
         pq.kind = "not_understood"
@@ -392,7 +397,7 @@ def classify(pq: ParsedQuestion) -> None:
         pq.kind = "count"
     elif pq.subject != "commitments":
         pq.kind = "who"
-    elif _TARGET.search(text) and (pq.concepts or pq.topic or pq.ids):
+    elif (_TARGET.search(text) and (pq.concepts or pq.topic or pq.ids)) or (_TARGET_WORD.search(text) and pq.named):
         pq.kind = "target"
     else:
         pq.kind = "list"

@@ -193,6 +193,12 @@ def build_vocabulary(store: Any) -> Vocabulary:
             for form in forms:
                 for variant in _english_variants(form):
                     vocab.add(variant, "concept", (c.id,))
+    # Last, English labels without their head noun ("legal aid" for legal aid cases), so that an
+    # exact label of another concept ("elderly care") is never shadowed by a shortened one.
+    for c in concepts:
+        words = c.en.split()
+        if c.en.isascii() and len(words) >= 3:
+            vocab.add(" ".join(words[:-1]), "concept", (c.id,))
 
     _load_rows(conn, vocab)
     return vocab

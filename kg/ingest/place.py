@@ -15,7 +15,8 @@ from kg.errors import InputError
 from kg.vocab.places import PLACE_SUFFIXES, Jurisdiction, candidates, describe, resolve_place
 
 _CJK = r"\u4e00-\u9fff"
-_UNIT = rf"[{_CJK}]{{1,7}}?(?:{'|'.join(PLACE_SUFFIXES)})"
+# 州 ends a unit only when no 市/区/县 follows it (恩施州, but 杭州市).
+_UNIT = rf"[{_CJK}]{{1,7}}?(?:{'|'.join(s if s != '州' else '州(?![市区县])' for s in PLACE_SUFFIXES)})"
 # What follows a place in titles, metadata and ledes: a year, its government or congress, a
 # department of it, or the list itself. A place is only taken where such a word follows,
 # so 新建县第二实验小学 in an item is not a county.
@@ -66,8 +67,16 @@ class PlaceAndYear:
         return self.jurisdiction.code if self.jurisdiction else None
 
 
-def _clean_unit(unit: str) -> str | None:
-    if any(w in unit for w in _NOT_PLACE):
+# Kinds of area rather than names of one (a named 梧桐经济开发区 is still a place).
+_GENERIC_UNITS = {"开发区", "经开区", "高新区", "试验区", "示范区", "保税区", "功能区", "管理区", "自贸区", "市区",
+                  "郊区", "城区", "地区", "特区", "镇区", "社区"}
+
+
+def _clean_unit(unit: str, first: bool = True) -> str | None:
+    if first and unit in _GENERIC_UNITS:  # after a name (阳泉市城区) it is that city's district
+        return None
+    # …unless the gazetteer knows it (浦东新区, 西安市新城区, 阳泉市城区).
+    if any(w in unit for w in _NOT_PLACE) and not candidates(unit):
         return None
     return unit
 
@@ -98,7 +107,7 @@ def place_mentions(text: str, *, strict: bool = False) -> list[str]:
         units[0] = _trim_lead(units[0])
         kept: list[str] = []
         for unit in units:
-            if _clean_unit(unit) is None or len(unit) < 2 or unit in PLACE_SUFFIXES:
+            if _clean_unit(unit, not kept) is None or len(unit) < 2 or unit in PLACE_SUFFIXES:
                 break
             kept.append(unit)
         chain = "".join(kept)

@@ -85,10 +85,30 @@ def _divisions() -> dict[str, Division]:
 
 
 @cache
+def _nations() -> tuple[str, ...]:
+    path = _adcodes_path().parent / "56_nations.csv"
+    names = path.read_text(encoding="utf-8-sig").split() if path.exists() else []
+    # Longest first, and the short forms used inside names (土家族 before 家族-less forms).
+    return tuple(sorted({n.strip() for n in names if n.strip()}, key=len, reverse=True))
+
+
+def short_forms(name: str) -> list[str]:
+    """Everyday names of an autonomous division: 恩施土家族苗族自治州 -> 恩施州, 广西壮族自治区 -> 广西."""
+    nations = "|".join((*_nations(), "维吾尔"))  # 新疆维吾尔自治区 writes the nation without 族
+    m = re.fullmatch(rf"(.+?)((?:{nations})*)自治(州|县|旗|区)", name)
+    if not m:
+        return []
+    stem, suffix = m.group(1), m.group(3)
+    return [stem] if suffix == "区" else [stem + suffix]
+
+
+@cache
 def _by_name() -> dict[str, list[Division]]:
     index: dict[str, list[Division]] = {}
     for div in _divisions().values():
-        for key in dict.fromkeys((div.name, div.full)):
+        prefecture = div.full[: -len(div.name)] if div.full.endswith(div.name) else ""
+        shorts = short_forms(div.name)
+        for key in dict.fromkeys((div.name, div.full, *shorts, *(prefecture + s for s in shorts))):
             index.setdefault(key, []).append(div)
     return index
 
@@ -113,7 +133,7 @@ def _prefix_fits(prefix: str, div: Division) -> bool:
         return True
     forms = {""}
     for anc in div.ancestors:
-        forms |= {f + a for f in forms for a in (anc, _short(anc))}
+        forms |= {f + a for f in forms for a in (anc, _short(anc), *short_forms(anc))}
     return prefix in forms
 
 
