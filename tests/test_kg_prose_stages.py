@@ -237,3 +237,11 @@ def test_traditional_tables_keep_the_original_text():
         ("新建养老机构3个", "新建養老機構3個", ["区民政局"]), ("改造危桥30座", "改造危橋30座", ["区交通局"])]
     text = "越江市2019年民生實事\n序號 | 實事項目 | 責任單位 |\n1 | 新建養老機構3個 | 區民政局 |\n2 | 改造危橋30座 | 區交通局 |"
     assert [it.original_text for it in _parse(text).items] == ["新建養老機構3個", "改造危橋30座"]
+
+
+def test_fields_below_a_description_claim_it_but_a_closing_paragraph_stays_out():
+    text = ("某区2024年民生实事\n（1）新建学校。\n在城北新建小学1所，新增学位1080个。\n责任单位：区教育局\n"
+            "（2）新增床位50张，建设助餐点10个。\n今年将继续推进。\n责任单位：区民政局\n各单位要按时完成。\n某区人民政府\n")
+    assert [(it.title, it.text, it.departments) for it in _parse(text).items] == [
+        ("新建学校", "新建学校。在城北新建小学1所，新增学位1080个。", ["区教育局"]),
+        ("新增床位50张，建设助餐点10个", "新增床位50张，建设助餐点10个。今年将继续推进。", ["区民政局"])]

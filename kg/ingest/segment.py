@@ -179,6 +179,8 @@ def _numbered(cleaned: list[tuple[str, int]], item_kinds: set[str], outer: set[s
     last_text = ""
     after_blank = False
     names_follow = False
+    held: Segment | None = None  # the item a non-continuing line followed
+    pending: list[tuple[int, int]] = []
     i = 0
     n = len(cleaned)
     while i < n:
@@ -189,6 +191,8 @@ def _numbered(cleaned: list[tuple[str, int]], item_kinds: set[str], outer: set[s
             continue
         m = _marker(text)
         kind = m[0] if m else None
+        if kind is not None:
+            held, pending = None, []
         if kind in item_kinds and m is not None and _is_section(m[2]):
             current = None  # "二、工作要求" / "（一）加强组织领导。…": the notice around the list
         elif kind in item_kinds:
@@ -228,11 +232,27 @@ def _numbered(cleaned: list[tuple[str, int]], item_kinds: set[str], outer: set[s
         elif current is not None and (_paren_fields(text) or _phrase_fields(text)):
             current.fields.append((i, col))
         elif current is not None and (kind is not None and kind not in outer  # a sub-item
-                                      or _continues(last_text, after_blank)):
+                                      or _continues(last_text, after_blank, len(current.parts) == 1)):
             current.parts.append((i, col))
             last_text = text
+        elif (current is None and held is not None and kind is None and pending
+              and len(pending) <= _MAX_PENDING and field_line(text)):
+            # "（1）新建学校。" / its description / "责任单位：…": the fields claim the lines above them.
+            held.parts.extend(pending)
+            held.fields.append((i, col))
+            current, held, pending = held, None, []
+            names_follow = not (field_line(text) or [("", "x")])[-1][1]
+            after_blank = False
+            i += 1
+            continue
+        elif kind is None and (current is not None or held is not None):
+            # A closing paragraph, a signature: not part of the item unless fields follow it.
+            held = held or current
+            pending.append((i, col))
+            current = None
         else:
-            current = None  # a closing paragraph, a signature, a new section: not part of the item
+            current = None  # a new section: not part of the item
+            held, pending = None, []
         names_follow = False
         after_blank = False
         i += 1
@@ -256,7 +276,10 @@ def _names_line(text: str) -> bool:
     return len(text) <= 60 and not re.search(r"[。；;：:\d]", text)
 
 
-def _continues(last_text: str, after_blank: bool) -> bool:
+_MAX_PENDING = 3
+
+
+def _continues(last_text: str, after_blank: bool, head_only: bool = False) -> bool:
     """A line without a marker continues the item when the item's last line is unfinished.
 
     A wrapped line follows a line with no sentence end; after a blank line only an item
@@ -264,6 +287,8 @@ def _continues(last_text: str, after_blank: bool) -> bool:
     so a closing paragraph after a finished item is never glued to it.
     """
     last = last_text.rstrip()
+    if head_only and last.endswith("。") and is_heading(last[:-1]) and "。" not in last[:-1]:
+        return True  # "（1）新建学校。" is a name; its description follows
     if last.endswith(tuple(_TERMINAL)):
         return False
     return not after_blank or is_heading(last)
