@@ -209,3 +209,39 @@ def test_role_written_after_a_name():
         ("区教育局", "lead"), ("区财政局", "supporting"), ("区住建局", "supporting")]
     assert parse_departments("各镇（街道）") == [("各镇（街道）", "responsible")]
     assert extract_fields("新建学校3所。实施主体：区教育局").departments == [("区教育局", "lead")]
+
+
+def test_notice_sections_around_the_list_are_not_items():
+    text = ("某县人民政府关于2024年民生实事的通知\n一、总体要求\n以人民为中心，办好民生实事。\n"
+            "二、新建学校2所，新增学位900个。（县教育局）\n三、新增养老床位300张。（县民政局）\n"
+            "四、工作要求\n（一）加强组织领导。各单位要明确责任。\n（二）强化督查考核。县督查室按季度通报。\n")
+    assert [(it.seq, it.departments) for it in _parse(text).items] == [(2, ["县教育局"]), (3, ["县民政局"])]
+
+
+def test_inline_keys_glued_to_the_text_and_deadlines():
+    items = _parse("某区2024年民生实事\n1．新建学校3所 责任单位：区教育局 完成时限：12月底\n"
+                   "2．新增托位300个（其中普惠托位200个）（责任单位：区卫健局；完成时限：2024年12月）\n").items
+    assert [(it.text, it.departments, it.deadline) for it in items] == [
+        ("新建学校3所", ["区教育局"], "12月底"), ("新增托位300个（其中普惠托位200个）", ["区卫健局"], "2024年12月")]
+    from kg.ingest.fields import parse_field_group
+
+    assert parse_field_group("包联区领导：张三；区政府分管领导：李四，协作单位：区财政局") == [
+        ("officials", "张三"), ("officials", "李四"), ("supporting", "区财政局")]
+    assert parse_field_group("主要内容：新建学校") is None
+
+
+def test_traditional_tables_keep_the_original_text():
+    grid = [["序號", "實事項目", "責任單位"], ["1", "新建養老機構3個", "區民政局"], ["2", "改造危橋30座", "區交通局"]]
+    parsed = parse_document(RawDocument(path=Path("t.xlsx"), data=b"", lines=[], grids=[grid]))
+    assert [(it.text, it.original_text, it.departments) for it in parsed.items] == [
+        ("新建养老机构3个", "新建養老機構3個", ["区民政局"]), ("改造危桥30座", "改造危橋30座", ["区交通局"])]
+    text = "越江市2019年民生實事\n序號 | 實事項目 | 責任單位 |\n1 | 新建養老機構3個 | 區民政局 |\n2 | 改造危橋30座 | 區交通局 |"
+    assert [it.original_text for it in _parse(text).items] == ["新建養老機構3個", "改造危橋30座"]
+
+
+def test_fields_below_a_description_claim_it_but_a_closing_paragraph_stays_out():
+    text = ("某区2024年民生实事\n（1）新建学校。\n在城北新建小学1所，新增学位1080个。\n责任单位：区教育局\n"
+            "（2）新增床位50张，建设助餐点10个。\n今年将继续推进。\n责任单位：区民政局\n各单位要按时完成。\n某区人民政府\n")
+    assert [(it.title, it.text, it.departments) for it in _parse(text).items] == [
+        ("新建学校", "新建学校。在城北新建小学1所，新增学位1080个。", ["区教育局"]),
+        ("新增床位50张，建设助餐点10个", "新增床位50张，建设助餐点10个。今年将继续推进。", ["区民政局"])]

@@ -38,10 +38,6 @@ _MAX_HEADER_LEN = 12
 
 _LEAD_PREFIXES = ("牵头", "主责", "主办", "实施", "责任主体")
 _SUPPORT_PREFIXES = ("配合", "协同", "协办", "协助", "参与", "协作")
-# A field key: up to 7 characters before 领导/单位/部门 (区政府分管领导), or a progress/deadline key.
-_KEY_RE = re.compile(
-    r"(?P<key>(?:[\u4e00-\u9fff]{0,7}?(?:领导|单位|部门))|责任主体|实施主体|进展情况|完成情况|完成时限|计划完成时间|完成时间|时间节点)"
-    r"\s*[:：]\s*")
 # "区卫健局牵头，区民政局、区医保局配合" / "由区卫健局牵头" / "区人社局负责".
 _PHRASE_RE = re.compile(
     r"^(?:由)?(?P<lead>.+?)(?:牵头负责|牵头|主责|负责)(?:[，,；;、\s]*(?P<sup>.+?)(?:共同)?(?:配合|协同|协办|协助|参与))?[。.；;]?$")
@@ -224,19 +220,63 @@ class Fields:
             self.departments.extend((n, r) for n, r in parse_departments(value, role) if n not in known)
 
 
+_KNOWN_KEYS = frozenset(
+    [n for role, names in _COLUMN_ROLES if role in ("officials", "lead", "supporting", "departments", "progress", "deadline")
+     for n in names]
+    + ["责任主体", "实施主体", "牵头区领导", "牵头县领导", "牵头市领导", "区领导", "县领导", "市领导", "包抓区领导",
+       "包联区领导", "责任区领导", "联系区领导", "区级领导", "县级领导", "市级领导", "时间节点", "协作单位"])
+_COLON_RE = re.compile(r"[:：]")
+_MAX_KEY = 9
+
+
+def _key_before(text: str, colon: int) -> tuple[int, str] | None:
+    """The field key that ends at ``colon`` (start, role), or None.
+
+    Keys are recognised even when glued to the text before them ("新建学校3所责任单位："):
+    the longest known key wins, else the shortest suffix of 4+ characters that has a role.
+    """
+    end = colon
+    while end > 0 and text[end - 1] in " \t\u3000":
+        end -= 1
+    start = end
+    while start > 0 and end - start < _MAX_KEY and "\u4e00" <= text[start - 1] <= "\u9fff":
+        start -= 1
+    run = text[start:end]
+    if len(run) < 2:
+        return None
+    for n in range(len(run), 1, -1):
+        if run[-n:] in _KNOWN_KEYS and (role := key_role(run[-n:])):
+            return end - n, role
+    at_boundary = start == 0 or not "\u4e00" <= text[start - 1] <= "\u9fff"
+    if at_boundary and (role := key_role(run)):  # a whole key at a boundary: "包联县领导："
+        return start, role
+    for n in range(4, len(run) + 1):
+        if role := key_role(run[-n:]):
+            return end - n, role
+    return None
+
+
+def find_keys(text: str) -> list[tuple[int, int, str]]:
+    """Every field key in the text: (key start, value start, role), in order."""
+    found = []
+    for m in _COLON_RE.finditer(text):
+        hit = _key_before(text, m.start())
+        if hit is not None:
+            found.append((hit[0], m.end(), hit[1]))
+    return found
+
+
 def parse_field_group(text: str) -> list[tuple[str, str]] | None:
     """(role, value) pairs of "牵头领导：王建国，责任单位：区教育局、区财政局"; None if it is not one.
 
     Values run from one key to the next, so ，/； inside a value never split fields.
     """
-    matches = [m for m in _KEY_RE.finditer(text) if key_role(m.group("key"))]
-    if not matches or text[: matches[0].start()].strip(" ，,；;"):
+    keys = find_keys(text)
+    if not keys or text[: keys[0][0]].strip(" ，,；;"):
         return None
     out = []
-    for m, nxt in zip(matches, [*matches[1:], None], strict=True):
-        value = text[m.end(): nxt.start() if nxt else len(text)]
-        role = key_role(m.group("key"))
-        assert role is not None
+    for (_, value_at, role), nxt in zip(keys, [*keys[1:], None], strict=True):
+        value = text[value_at: nxt[0] if nxt else len(text)]
         out.append((role, value.strip(" ，,；;。")))
     return out
 
@@ -279,12 +319,12 @@ def extract_fields(text: str) -> Fields:
                     out.add(role, name)
                 body = body[: m.start()].rstrip()
     # Inline keys after the description: "…新增学位1350个。责任单位：县教育体育局、县财政局"
-    first = next((k for k in _KEY_RE.finditer(body) if key_role(k.group("key"))), None)
-    if first is not None and first.start() > 0 and body[first.start() - 1] in "。；;，, \n）)":
-        group = parse_field_group(body[first.start():])
+    keys = find_keys(body)
+    if keys and keys[0][0] > 0:
+        group = parse_field_group(body[keys[0][0]:])
         if group:
             for role, value in group:
                 out.add(role, value)
-            body = body[: first.start()].rstrip(" ，,；;")
+            body = body[: keys[0][0]].rstrip(" ，,；;")
     out.text = body
     return out

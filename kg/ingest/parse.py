@@ -23,7 +23,7 @@ from kg.ingest.fields import (
     parse_departments,
     parse_officials,
 )
-from kg.ingest.normalise import NormalisedText, normalise_lines, to_simplified
+from kg.ingest.normalise import NormalisedText, looks_traditional, normalise_lines, to_simplified
 from kg.ingest.read import RawDocument
 from kg.ingest.segment import Segment, clean_line, is_heading, segment_lines
 from kg.text import CN_NUMERAL_CHARS, chinese_to_int, collapse_spaces
@@ -311,6 +311,35 @@ def _text_table_items(lines: list[str]) -> tuple[list[ParsedItem], str | None, l
     return items, layout, titles, covered
 
 
+def _flat(texts: list[str]) -> str:
+    return re.sub(r"\s+", "", "\n".join(texts))
+
+
+def _restore_original(items: list[ParsedItem], norm: NormalisedText, grids: list[list[list[str]]]) -> None:
+    """Original-script text for items read from tables: the same span of the text as written.
+
+    t2s maps character for character, so an item's simplified text found in the simplified
+    document sits at the same offsets in the original. Items are searched in document order
+    from the last hit, so the search stays linear.
+    """
+    cells = [c or "" for grid in grids for row in grid for c in row]
+    original_lines = norm.original if norm.original is not None else norm.lines
+    simple = _flat([*norm.lines, *(to_simplified(c) for c in cells)])
+    written = _flat([*original_lines, *cells])
+    if len(simple) != len(written):
+        return
+    at = 0
+    for item in items:
+        if item.original_text:
+            continue
+        key = re.sub(r"\s+", "", item.text)
+        hit = simple.find(key, at) if key else -1
+        if hit < 0:
+            continue
+        item.original_text = written[hit: hit + len(key)]
+        at = hit + len(key)
+
+
 def _pick_title(candidates: list[str]) -> str | None:
     # A title names the list and is short; a lede mentioning 民生实事 is a sentence.
     cands = [c.strip() for c in candidates if c and c.strip()]
@@ -324,7 +353,9 @@ def parse_document(raw: RawDocument, *, max_items: int = MAX_ITEMS) -> ParsedDoc
     norm = normalise_lines(raw.lines)
     title_lines = [to_simplified(t) for t in raw.title_lines]
     candidates: list[tuple[list[ParsedItem], str, list[str]]] = []
-    items, layout, titles = _grid_items(raw.grids, norm.traditional)
+    grid_text = "\n".join(c or "" for grid in raw.grids for row in grid for c in row)
+    traditional = norm.traditional or looks_traditional(grid_text)
+    items, layout, titles = _grid_items(raw.grids, traditional)
     if items:
         candidates.append((items, layout or "grid", titles))
     elif raw.kind == "table" and raw.rows:  # the reader keyed the rows (legacy path)
@@ -342,6 +373,8 @@ def parse_document(raw: RawDocument, *, max_items: int = MAX_ITEMS) -> ParsedDoc
     # One list per document: the reading that finds most items wins (a stray numbered
     # paragraph beside a table is not the list).
     items, layout, titles = max(candidates, key=lambda c: len(c[0]))
+    if traditional:
+        _restore_original(items, norm, raw.grids)
     if len(items) > max_items:
         raise TooLargeError(f"{raw.path}: {len(items)} items, more than the limit of {max_items} per document; "
                             "pass --max-items to raise it")

@@ -203,7 +203,7 @@ def ingest_paths(store: Store, paths: Iterable[Path], *, year: int | None = None
     summary.skipped.extend({"source": str(p), "reason": r} for p, r in skipped)
     batch = []
     claimed: dict[str, Path] = {}
-    known_codes = store.jurisdiction_codes() if store is not None else []
+    known_codes = store.jurisdiction_codes() if store is not None else []  # a dry run may have no workspace
     now = datetime.now(UTC).isoformat(timespec="seconds")
     for path in files:
         try:

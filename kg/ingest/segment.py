@@ -27,7 +27,9 @@ _MARKERS: list[tuple[str, re.Pattern[str]]] = [
     ("bullet", re.compile(r"^([●•▪■◆◇○◎□])\s*(.*)$")),
     ("circ", re.compile(r"^([①-⑳])\s*(.*)$")),
     # "01 新建…": a number, then a space, then words (never 2023年 or 12月).
-    ("pad", re.compile(r"^(\d{1,4})[ \t\u3000]+(?![年月日])([\u4e00-\u9fff“\"《].*)$")),
+    # A wrapped PDF line can start "3 个社区…": a measure word after the space is a quantity.
+    ("pad", re.compile(r"^(\d{1,4})[ \t\u3000]+(?![年月日个所家张人名处座条台万亿元米辆间套户项件次批种])"
+                       r"([\u4e00-\u9fff“\"《].*)$")),
     ("bare", re.compile(r"^(\d{1,4})\s*[、.．]?$")),
 ]
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
@@ -123,6 +125,8 @@ def _choose_levels(marked: list[tuple[int, str, str]]) -> tuple[set[str], set[st
     headings: dict[str, int] = {}
     prev: str | None = None
     for _, kind, text in marked:
+        if _is_section(text):
+            continue  # "二、工作要求" is the notice's outline, not the list's
         if kind not in level:
             level[kind] = level[prev] + 1 if prev is not None else 0
             counts[kind] = headings[kind] = 0
@@ -175,6 +179,8 @@ def _numbered(cleaned: list[tuple[str, int]], item_kinds: set[str], outer: set[s
     last_text = ""
     after_blank = False
     names_follow = False
+    held: Segment | None = None  # the item a non-continuing line followed
+    pending: list[tuple[int, int]] = []
     i = 0
     n = len(cleaned)
     while i < n:
@@ -185,7 +191,11 @@ def _numbered(cleaned: list[tuple[str, int]], item_kinds: set[str], outer: set[s
             continue
         m = _marker(text)
         kind = m[0] if m else None
-        if kind in item_kinds:
+        if kind is not None:
+            held, pending = None, []
+        if kind in item_kinds and m is not None and _is_section(m[2]):
+            current = None  # "二、工作要求" / "（一）加强组织领导。…": the notice around the list
+        elif kind in item_kinds:
             assert m is not None
             start = col + len(text) - len(m[2])
             if kind == "bare":  # the item's text is on the next line(s)
@@ -222,15 +232,43 @@ def _numbered(cleaned: list[tuple[str, int]], item_kinds: set[str], outer: set[s
         elif current is not None and (_paren_fields(text) or _phrase_fields(text)):
             current.fields.append((i, col))
         elif current is not None and (kind is not None and kind not in outer  # a sub-item
-                                      or _continues(last_text, after_blank)):
+                                      or _continues(last_text, after_blank, len(current.parts) == 1)):
             current.parts.append((i, col))
             last_text = text
+        elif (current is None and held is not None and kind is None and pending
+              and len(pending) <= _MAX_PENDING and field_line(text)):
+            # "（1）新建学校。" / its description / "责任单位：…": the fields claim the lines above them.
+            held.parts.extend(pending)
+            held.fields.append((i, col))
+            current, held, pending = held, None, []
+            names_follow = not (field_line(text) or [("", "x")])[-1][1]
+            after_blank = False
+            i += 1
+            continue
+        elif kind is None and (current is not None or held is not None):
+            # A closing paragraph, a signature: not part of the item unless fields follow it.
+            held = held or current
+            pending.append((i, col))
+            current = None
         else:
-            current = None  # a closing paragraph, a signature, a new section: not part of the item
+            current = None  # a new section: not part of the item
+            held, pending = None, []
         names_follow = False
         after_blank = False
         i += 1
     return segs
+
+
+# Sections of the notice around a list, never items: "一、总体要求", "三、保障措施", "（二）强化督查考核。".
+_SECTION_WORDS = ("总体要求", "指导思想", "基本原则", "工作要求", "保障措施", "组织保障", "有关要求", "工作措施",
+                  "考核方式", "实施步骤", "其他事项", "组织领导", "督查考核", "督导考核", "工作机制", "宣传引导",
+                  "资金保障", "工作目标", "主要目标", "目标任务", "项目清单", "具体项目")
+_MAX_SECTION_HEAD = 10
+
+
+def _is_section(head: str) -> bool:
+    first = re.split(r"[。，,：:；;]", head.strip(), maxsplit=1)[0].strip()
+    return len(first) <= _MAX_SECTION_HEAD and first.endswith(_SECTION_WORDS)
 
 
 def _names_line(text: str) -> bool:
@@ -238,7 +276,10 @@ def _names_line(text: str) -> bool:
     return len(text) <= 60 and not re.search(r"[。；;：:\d]", text)
 
 
-def _continues(last_text: str, after_blank: bool) -> bool:
+_MAX_PENDING = 3
+
+
+def _continues(last_text: str, after_blank: bool, head_only: bool = False) -> bool:
     """A line without a marker continues the item when the item's last line is unfinished.
 
     A wrapped line follows a line with no sentence end; after a blank line only an item
@@ -246,6 +287,8 @@ def _continues(last_text: str, after_blank: bool) -> bool:
     so a closing paragraph after a finished item is never glued to it.
     """
     last = last_text.rstrip()
+    if head_only and last.endswith("。") and is_heading(last[:-1]) and "。" not in last[:-1]:
+        return True  # "（1）新建学校。" is a name; its description follows
     if last.endswith(tuple(_TERMINAL)):
         return False
     return not after_blank or is_heading(last)
