@@ -25,12 +25,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
-from api.errors import WRITE_RESPONSES
+from api.errors import WRITE_RESPONSES, error_response
 from api.params import Jurisdiction, Year
 from kg.errors import (
     BusyError,
@@ -62,10 +62,13 @@ class UploadPolicy:
     max_items: int = MAX_ITEMS
     parse_timeout: float = PARSE_TIMEOUT_S
 
+    def origin_allowed(self, origin: str) -> bool:
+        return origin.rstrip("/") in {o.rstrip("/") for o in self.allow_origins}
+
     def check_request(self, request: Request) -> None:
         """Origin, then key: 403 for a foreign page or disabled writes, 401 for a wrong key."""
         origin = request.headers.get("origin")
-        if origin is not None and origin.rstrip("/") not in {o.rstrip("/") for o in self.allow_origins}:
+        if origin is not None and not self.origin_allowed(origin):
             raise ForbiddenError(f"Origin {origin[:100]!r} may not write; start the server with --allow-origin to allow it")
         if not self.api_key:
             raise ForbiddenError("writes are disabled; start the server with --api-key KEY (or MINSHENG_API_KEY)")
@@ -219,6 +222,29 @@ def parse_in_child(db_path: Path, file_path: Path, year: int | None, jurisdictio
     if status == "error":
         raise payload
     return payload
+
+
+def add_cors(app: FastAPI, policy: UploadPolicy) -> None:
+    """CORS for the allowed origins only, so a page there can upload (its Authorization header
+    makes the browser send a preflight). Other origins get no CORS headers and a JSON 403 preflight."""
+
+    @app.middleware("http")
+    async def _cors(request: Request, call_next: Any) -> Any:
+        origin = request.headers.get("origin")
+        allowed = origin is not None and policy.origin_allowed(origin)
+        if request.method == "OPTIONS" and origin and "access-control-request-method" in request.headers:
+            if not allowed:
+                return error_response(403, f"Origin {origin[:100]!r} is not allowed; start the server with "
+                                      "--allow-origin to allow it", "ForbiddenError")
+            return Response(status_code=204, headers={
+                "Access-Control-Allow-Origin": origin, "Access-Control-Allow-Methods": "GET, POST",
+                "Access-Control-Allow-Headers": "Authorization, Content-Type", "Access-Control-Max-Age": "600",
+                "Vary": "Origin"})
+        response = await call_next(request)
+        if allowed:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Vary"] = "Origin"
+        return response
 
 
 def add_document_routes(app: FastAPI, ws: Any, policy: UploadPolicy) -> None:

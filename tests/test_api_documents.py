@@ -255,3 +255,16 @@ def test_real_server_key_origin_and_removed_database(fresh_workspace) -> None:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def test_cors_only_for_allowed_origins(fresh_workspace) -> None:
+    # A page on an allowed origin must pass the browser's preflight (Authorization is not a simple header).
+    c = _client(fresh_workspace, allow_origins=["http://localhost:3000"])
+    pre = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization"}
+    ok = c.options("/documents", headers={**pre, "Origin": "http://localhost:3000"})
+    assert ok.status_code == 204 and ok.headers["access-control-allow-origin"] == "http://localhost:3000"
+    assert "Authorization" in ok.headers["access-control-allow-headers"]
+    _error(c.options("/documents", headers={**pre, "Origin": "https://evil.example"}), 403, "evil.example")
+    assert "access-control-allow-origin" not in c.get("/health", headers={"Origin": "https://evil.example"}).headers
+    r = _upload(c, headers={**KEY, "Origin": "http://localhost:3000"})
+    assert r.status_code == 200 and r.headers["access-control-allow-origin"] == "http://localhost:3000"
