@@ -191,6 +191,7 @@ def test_real_server_upload_does_not_block_reads(fresh_workspace) -> None:
                                         files={"file": ("long.txt", lines.encode())}, headers=KEY)
 
         uploader = threading.Thread(target=upload)
+        started = time.perf_counter()
         uploader.start()
         worst = 0.0
         with httpx.Client(base_url=base, timeout=30) as http:
@@ -200,11 +201,13 @@ def test_real_server_upload_does_not_block_reads(fresh_workspace) -> None:
                 worst = max(worst, time.perf_counter() - t)
                 time.sleep(0.02)
             uploader.join()
+            took = time.perf_counter() - started
             assert result["r"].status_code == 200, result["r"].text
             assert result["r"].json()["commitments"] == 900
             assert http.get("/commitments/370103-2026-900").status_code == 200
             assert http.get("/health").json()["counts"]["documents"] == 3
-        assert worst < 1.0, f"a read waited {worst:.2f} s behind the upload"
+        # Not a speed goal: a parse on the event loop would hold a read for about the whole upload.
+        assert worst < max(1.0, took / 3), f"a read waited {worst:.2f} s behind a {took:.2f} s upload"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
