@@ -23,9 +23,10 @@ import unicodedata
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
+from fastapi.security import HTTPBearer
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
@@ -247,6 +248,9 @@ def add_cors(app: FastAPI, policy: UploadPolicy) -> None:
         return response
 
 
+_BEARER = HTTPBearer(auto_error=False, description="The server's API key (`minsheng serve --api-key`)")
+
+
 def add_document_routes(app: FastAPI, ws: Any, policy: UploadPolicy) -> None:
     """Attach POST /documents."""
     writer = asyncio.Lock()
@@ -256,9 +260,11 @@ def add_document_routes(app: FastAPI, ws: Any, policy: UploadPolicy) -> None:
                   "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
                       "type": "object", "required": ["file"],
                       "properties": {"file": {"type": "string", "format": "binary",
-                                              "description": ".txt .md .docx .csv .xlsx .html"}}}}}},
-                  "security": [{"bearer": []}]})
-    async def add_document(request: Request, year: Year = None, jurisdiction: Jurisdiction = None) -> dict[str, Any]:
+                                              "description": ".txt .md .docx .csv .xlsx .html"}}}}}}})
+    async def add_document(request: Request, year: Year = None, jurisdiction: Jurisdiction = None,
+                           _bearer: Annotated[Any, Depends(_BEARER)] = None) -> dict[str, Any]:
+        # _bearer only declares the scheme in the OpenAPI document (Swagger UI's Authorize button);
+        # the check itself is `check_request`, after the Origin check and in constant time.
         policy.check_request(request)
         name, data = await read_upload(request, policy)
         store = ws.store()  # refuses a removed or replaced database before any work
