@@ -110,9 +110,13 @@ def create_app(workspace: Path | None = None, *, model: str | None = None,
     add_cors(app, policy)
     _add_offline_docs(app)
 
+    from api.routes_ask import add_ask_routes
     from api.routes_graph import add_graph_routes
+    from api.routes_sparql import add_sparql_routes
 
     add_graph_routes(app, ws, engine)
+    add_sparql_routes(app, ws)
+    add_ask_routes(app, ws, engine)
 
     @app.get("/healthz", response_class=PlainTextResponse, include_in_schema=False)
     def healthz() -> str:

@@ -142,6 +142,9 @@ class _Capture:
     def document_state(self, doc_id: str) -> tuple[str, str] | None:
         return self.store.document_state(doc_id)
 
+    def jurisdiction_codes(self) -> list[str]:
+        return self.store.jurisdiction_codes()
+
     def replace_documents(self, batch: Any, parser_version: str, labels: dict[str, str]) -> None:
         self.batch = (list(batch), parser_version, labels)
 

@@ -1,17 +1,14 @@
-"""Routes for the knowledge graph and the analyses: SPARQL, export, overlaps, timeline, ask."""
+"""Routes for the knowledge graph and the analyses: export, overlaps, timeline (SPARQL: api.routes_sparql; ask: api.routes_ask)."""
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, Query
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import StreamingResponse
 
 from api.params import Department, Jurisdiction, SearchText, Year
-from kg.errors import InputError
 
 # The kinds kg.analysis.overlaps.KINDS knows, as an enum in the OpenAPI document.
 OverlapKind = Literal["shared", "thematic", "cross_district", "official"]
@@ -19,6 +16,7 @@ OverlapKind = Literal["shared", "thematic", "cross_district", "official"]
 _MEDIA = {"ttl": "text/turtle", "nt": "application/n-triples", "nq": "application/n-quads",
           "jsonld": "application/ld+json", "trig": "application/trig", "graphml": "application/xml",
           "gexf": "application/xml", "cytoscape": "application/json", "html": "text/html"}
+_EXTENSIONS = {"jsonld": "jsonld", "cytoscape": "cyjs"}
 
 
 def add_graph_routes(app: FastAPI, ws: Any, engine: Callable[[], Any]) -> None:
@@ -29,39 +27,38 @@ def add_graph_routes(app: FastAPI, ws: Any, engine: Callable[[], Any]) -> None:
 
         return workspace_links(ws)
 
-    @app.get("/sparql", summary="Read-only SPARQL (SPARQL 1.1 JSON results)")
-    def sparql(query: Annotated[str, Query(description="SELECT or ASK query; prefixes predeclared")],
-               year: int | None = None, jurisdiction: str | None = None) -> Any:
-        from kg.graph.rdf import build_dataset
-        from kg.graph.sparql import run_sparql
-
-        result = run_sparql(build_dataset(ws.store(), year=year, jurisdiction=jurisdiction, links=links()), query)
-        if result.kind in ("CONSTRUCT", "DESCRIBE"):
-            return JSONResponse({"ok": True, "turtle": result.serialize("turtle")})
-        return result.to_json()
-
-    @app.get("/export/{fmt}", summary="Export the graph (ttl, nt, jsonld, trig, graphml, gexf, cytoscape, html)")
+    @app.get("/export/{fmt}", summary="Export the graph (ttl, nt, nq, trig, jsonld, graphml, gexf, cytoscape, html)")
     def export(fmt: str, view: str = "full", year: int | None = None, jurisdiction: str | None = None) -> Any:
-        from kg.graph.export import export_graph
+        """Streamed: RDF formats straight from the graph store, nothing written to disk."""
+        from kg.graph.export import RDF_FORMATS, iter_export
 
-        if fmt == "csv":
-            raise InputError("format: csv writes two files; use `minsheng export csv -o DIR` or another format")
-        out = Path(tempfile.mkdtemp(prefix="minsheng-export-"))
-        written = export_graph(ws.store(), fmt, out, view=view, year=year, jurisdiction=jurisdiction, links=links())
-        return FileResponse(written[0], media_type=_MEDIA.get(fmt, "application/octet-stream"),
-                            filename=written[0].name)
+        fmt = fmt.lower()
+        graph = link_list = None
+        if fmt in RDF_FORMATS:
+            from kg.graph.oxstore import workspace_graph
+
+            graph = workspace_graph(ws)
+        elif fmt in _MEDIA:
+            link_list = links()
+        chunks = iter_export(ws.store(), fmt, view=view, year=year, jurisdiction=jurisdiction, links=link_list,
+                             graph=graph)
+        name = f"minsheng-{'rdf' if fmt in RDF_FORMATS else view}.{_EXTENSIONS.get(fmt, fmt)}"
+        return StreamingResponse(chunks, media_type=_MEDIA.get(fmt, "application/octet-stream"),
+                                 headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
     @app.get("/overlaps", summary="Shared, thematic, cross-district and official overlaps")
     def overlaps(kind: Annotated[list[OverlapKind] | None, Query()] = None, jurisdiction: Jurisdiction = None,
                  year: Year = None, department: Department = None,
                  min_score: Annotated[float | None, Query(ge=0, le=1)] = None,
-                 limit: Annotated[int | None, Query(ge=1, le=10_000)] = None) -> list[dict[str, Any]]:
+                 limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+                 offset: Annotated[int, Query(ge=0)] = 0) -> list[dict[str, Any]]:
         from kg.analysis.overlaps import find_overlaps
-        from kg.embed.vectors import vectors_for_overlaps
 
-        found = find_overlaps(ws.store(), kinds=list(kind) if kind else None, jurisdiction=jurisdiction, year=year,
-                              department=department, min_score=min_score, limit=limit,
-                              vectors=vectors_for_overlaps(ws, kind))
+        if not kind or {"thematic", "cross_district"} & set(kind):
+            engine().ensure_neighbours()
+        found = find_overlaps(ws.store(), kinds=kind or None, jurisdiction=jurisdiction, year=year,
+                              department=department, min_score=min_score, limit=limit, offset=offset,
+                              workspace=ws)
         return [o.to_dict() for o in found]
 
     @app.get("/timeline", summary="A target type, theme or topic across years and districts")
@@ -73,9 +70,3 @@ def add_graph_routes(app: FastAPI, ws: Any, engine: Callable[[], Any]) -> None:
 
         result = build_timeline(ws.store(), q, jurisdiction=jurisdiction, search=search, use_taxonomy=not text)
         return result.to_dict()
-
-    @app.get("/ask", summary="Answer a question such as 哪些部门负责养老？")
-    def ask(q: str, year: int | None = None, jurisdiction: str | None = None) -> dict[str, Any]:
-        from search.ask import answer_question
-
-        return answer_question(engine(), q, year=year, jurisdiction=jurisdiction).to_dict()

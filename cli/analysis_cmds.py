@@ -19,17 +19,20 @@ def overlaps(
     kind: Annotated[list[str] | None, typer.Option("--kind", help="shared, thematic, cross_district or official (repeatable).")] = None,
     jurisdiction: JurisdictionOpt = None, year: YearOpt = None, department: DepartmentOpt = None,
     min_score: Annotated[float | None, typer.Option("--min-score", help="Drop overlaps scoring below this [default: per kind].")] = None,
-    limit: Annotated[int | None, typer.Option("--limit", help="At most this many rows per kind.")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many rows per kind, best first.")] = 100,
+    offset: Annotated[int, typer.Option("--offset", help="Skip this many rows of each kind (paging).")] = 0,
     ws: WorkspaceOpt = None, fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Departments that share, duplicate or split commitments, with evidence to check."""
     from kg.analysis.overlaps import find_overlaps
-    from kg.embed.vectors import vectors_for_overlaps
 
     w = workspace(ws)
-    vectors = vectors_for_overlaps(w, kind)
+    if not kind or {"thematic", "cross_district"} & set(kind):
+        from search.engine import SearchEngine
+
+        SearchEngine(w).ensure_neighbours()  # embeds only commitments added since the last index update
     found = find_overlaps(w.store(), kinds=kind or None, jurisdiction=jurisdiction, year=year, department=department,
-                          min_score=min_score, limit=limit, vectors=vectors)
+                          min_score=min_score, limit=limit, offset=offset, workspace=w)
     rows = [o.to_dict() for o in found]
     for row in rows:
         row["score"] = round(row["score"], 3)

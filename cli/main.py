@@ -85,25 +85,37 @@ def init(
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or directories (.txt .md .docx .csv .xlsx .html).")],
+    paths: Annotated[list[Path], typer.Argument(help="Files or directories (.txt .md .docx .csv .xlsx .html .pdf).")],
     year: Annotated[int | None, typer.Option("--year", "-y", help="The list's year, when the document does not say.")] = None,
     jurisdiction: Annotated[str | None, typer.Option("--jurisdiction", "-j", help="Jurisdiction name, NAME:CODE or code, when the document does not say.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the items that would be stored (officials, departments with roles, targets); store nothing.")] = False,
+    skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Store the good files of a batch and list the files skipped, instead of storing nothing.")] = False,
+    max_items: Annotated[int, typer.Option("--max-items", help="Refuse a document with more items than this.")] = 2000,
     ws: WorkspaceOpt = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Add documents to the workspace; a changed document replaces its earlier version."""
     from kg.ingest.pipeline import ingest_paths
 
-    summary = ingest_paths(workspace(ws).store(), paths, year=year, jurisdiction=jurisdiction, progress=progress)
+    store = None if dry_run else workspace(ws).store()  # a dry run needs no workspace
+    summary = ingest_paths(store, paths, year=year, jurisdiction=jurisdiction, progress=progress,  # type: ignore[arg-type]
+                           dry_run=dry_run, skip_bad=skip_bad, max_items=max_items)
     if fmt is OutputFormat.json:
         render([], fmt, document=summary.to_dict())
         return
-    render(summary.documents, fmt, columns=["id", "source", "status", "commitments"])
+    if dry_run:
+        from cli.ingest_view import show_preview
+
+        show_preview(summary.preview, fmt)
+    render(summary.documents, fmt, columns=["id", "source", "status", "layout", "items", "no_department",
+                                            "no_official", "warnings"])
     if fmt is OutputFormat.table:
         typer.echo(f"{summary.commitments} commitments, {summary.departments} departments, "
-                   f"{summary.officials} officials, {summary.targets} targets")
+                   f"{summary.officials} officials, {summary.targets} targets" + (" (dry run: nothing stored)" if dry_run else ""))
         if summary.unknown_departments:
             typer.echo("unknown departments (kept verbatim): " + "、".join(summary.unknown_departments))
+        for skipped in summary.skipped:
+            typer.echo(f"skipped {skipped['source']}: {skipped['reason']}", err=True)
 
 
 @app.command("list")
@@ -188,9 +200,9 @@ def stats(ws: WorkspaceOpt = None, fmt: FormatOpt = OutputFormat.table) -> None:
 
 def _register_command_groups() -> None:
     # Each group lives in its own module; importing them is cheap (heavy imports sit inside commands).
-    from cli import analysis_cmds, graph_cmds, search_cmds, serve_cmds
+    from cli import analysis_cmds, eval_cmds, graph_cmds, search_cmds, serve_cmds
 
-    for module in (search_cmds, graph_cmds, analysis_cmds, serve_cmds):
+    for module in (search_cmds, graph_cmds, analysis_cmds, serve_cmds, eval_cmds):
         module.register(app)
 
 

@@ -1,4 +1,4 @@
-"""Search commands: `search`, `ask`, `index`, `eval`."""
+"""Search commands: `search`, `ask`, `index`; `evaluate` is registered as `eval search` by cli.eval_cmds."""
 
 from __future__ import annotations
 
@@ -47,18 +47,29 @@ def search(
 
 
 def ask(
-    question: Annotated[str, typer.Argument(help="A question such as 哪些部门负责养老？ or 充电桩的目标是多少？")],
-    top_k: TopKOpt = 10, year: YearOpt = None, jurisdiction: JurisdictionOpt = None, model: ModelOpt = None,
+    question: Annotated[str, typer.Argument(help="A question such as 市中区2024年有多少件民生实事？ or 哪些部门负责养老？")],
+    year: YearOpt = None, jurisdiction: JurisdictionOpt = None, model: ModelOpt = None,
     ws: WorkspaceOpt = None, fmt: FormatOpt = OutputFormat.table,
 ) -> None:
-    """Answer a question about departments, officials, targets or commitments, with evidence."""
-    from search.ask import answer_question
+    """Answer a question (who, which department, where, when, how many) from the graph, with evidence."""
+    from search.ask import LazyEngine, answer_question
 
-    result = answer_question(_engine(ws, model), question, top_k=top_k, year=year, jurisdiction=jurisdiction)
-    doc = result.to_dict()
+    space = workspace(ws)
+    result = answer_question(LazyEngine(space, lambda: _engine(ws, model)), question, year=year,
+                             jurisdiction=jurisdiction).to_dict()
     if fmt is OutputFormat.table:
-        typer.echo(f"{result.intent} for: {result.topic}", err=True)
-    render(doc["answer"], fmt, document=doc)
+        typer.echo(result["answer"])
+        for hint in result["suggestions"]:
+            typer.echo(f"  例如：{hint}", err=True)
+    render(result["items"], fmt, document=result, columns=_ask_columns(result["items"]))
+
+
+def _ask_columns(items: list[dict[str, Any]]) -> list[str] | None:
+    if not items:
+        return None
+    keys = list(items[0])
+    # Long id lists make the table unreadable; the JSON keeps them.
+    return [k for k in keys if k not in ("commitments", "jurisdiction_code", "raw")] or keys
 
 
 def index(
@@ -89,4 +100,3 @@ def register(app: typer.Typer) -> None:
     app.command()(search)
     app.command()(ask)
     app.command()(index)
-    app.command("eval")(evaluate)

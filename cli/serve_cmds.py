@@ -24,8 +24,12 @@ def serve(
     max_items: Annotated[int, typer.Option("--max-items", min=1, help="Most items one uploaded document may hold.")] = 5000,
     parse_timeout: Annotated[float, typer.Option("--parse-timeout", min=0.1, help="Seconds an upload may take to parse.")] = 60.0,
     ws: WorkspaceOpt = None,
+    sparql_timeout: Annotated[float | None, typer.Option("--sparql-timeout", help="Seconds per SPARQL query (default: $MINSHENG_SPARQL_TIMEOUT or 30).", show_default=False)] = None,
+    sparql_max_rows: Annotated[int | None, typer.Option("--sparql-max-rows", help="Most rows per SPARQL result (default: $MINSHENG_SPARQL_MAX_ROWS or 100000).", show_default=False)] = None,
 ) -> None:
     """Serve the JSON API (search, commitments, graph, overlaps, uploads) with uvicorn; docs at /docs."""
+    import os
+
     import uvicorn
 
     from api.app import create_app
@@ -33,6 +37,10 @@ def serve(
     from cli.common import progress
     from kg.store.workspace import open_workspace
 
+    # The /sparql route reads its limits from the environment per request.
+    for env, value in (("MINSHENG_SPARQL_TIMEOUT", sparql_timeout), ("MINSHENG_SPARQL_MAX_ROWS", sparql_max_rows)):
+        if value is not None:
+            os.environ[env] = str(value)
     workspace = open_workspace(ws, progress=progress)
     policy = UploadPolicy(api_key=api_key or None, allow_origins=list(allow_origin or []),
                           max_bytes=int(max_upload_mb * 1024 * 1024), max_items=max_items, parse_timeout=parse_timeout)

@@ -1,12 +1,22 @@
 """Semantic, keyword and hybrid search over a workspace's commitments.
 
 The engine keeps one dense index (``search.dense``) and one BM25 index (``search.lexical``)
-in line with the store: both carry the store fingerprint they were built from and are
-brought up to date lazily, on the first search after the store changed.
+in line with the store. Both share one row numbering: rows are appended for new or edited
+commitments and retired for removed ones, and each index file records the ids of its rows,
+so a row always maps to the commitment it was built from whatever the store's sort order.
+They carry the store state (``Store.state``) they match and are brought up to date on the
+first search after the store changed, by one thread and one process at a time (a lock file
+in the index directory) while other threads keep answering from the previous snapshot.
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -37,6 +47,10 @@ LEXICAL_HALF = 5.0  # about the median best BM25 score of a query on the bundled
 # third of all items each, so boosting them re-ranks by topic rather than by what was asked.
 CONCEPT_WEIGHT = 0.02
 CANDIDATES = 100  # per side; a commitment outside both top-100 lists cannot reach a top-10 here
+# Compact into an HNSW index once a flat one outgrows search.dense.HNSW_THRESHOLD by this much, so
+# a corpus hovering at the threshold does not rebuild HNSW on every ingest.
+HNSW_SWITCH = 33_000
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -78,11 +92,7 @@ def lexical_text(c: Commitment) -> str:
 
 
 def _domain_words(store: Any) -> list[str]:
-    words = []
-    departments = getattr(store, "departments", None)
-    if callable(departments):
-        for d in departments():
-            words.extend([d.name, *d.aliases])
+    words = list(store.department_words())
     try:
         from kg.vocab.taxonomy import jieba_words
     except ImportError:  # the taxonomy is optional for search
@@ -103,8 +113,39 @@ def _target_type_labels(query: str) -> frozenset[str]:
     return frozenset(concept.names)
 
 
+@dataclass
+class _Snapshot:
+    """One consistent pair of indexes; searches hold a reference, builds swap in a new one."""
+
+    version: int
+    state: str
+    dense: Any
+    lexical: Any
+    ids: list[str]
+    rows: dict[str, int]
+    facets: dict[str, set[Any]] | None = None
+    filter_cache: dict[tuple[Any, ...], np.ndarray] = field(default_factory=dict)
+
+
+@contextmanager
+def _file_lock(directory: Any, *, exclusive: bool) -> Iterator[None]:
+    """flock on ``directory/.lock``: one builder per workspace, readers never see a half-saved index."""
+    directory.mkdir(parents=True, exist_ok=True)
+    if os.name != "posix":
+        yield
+        return
+    import fcntl
+
+    with open(directory / ".lock", "a+b") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 class SearchEngine:
-    """Search one workspace.
+    """Search one workspace; safe to share between threads.
 
     ``model`` None means the model the saved index was built with (E5 when there is none).
     An explicit ``model`` (or ``embedder``) that differs from the saved index's is refused
@@ -117,13 +158,9 @@ class SearchEngine:
         self._model_name = model
         self._explicit = model is not None or embedder is not None
         self._embedder = embedder
-        self._fingerprint: str | None = None
-        self._dense: Any = None
-        self._lexical: Any = None
-        self._commitments: list[Commitment] = []
-        self._rows: dict[str, int] = {}
-        self._facets: dict[str, set[Any]] = {}
-        self._filter_cache: dict[tuple[Any, ...], np.ndarray] = {}
+        self._snap: _Snapshot | None = None
+        self._build_lock = threading.Lock()
+        self._embedder_lock = threading.Lock()
 
     # -- index maintenance ---------------------------------------------------------------
 
@@ -131,61 +168,175 @@ class SearchEngine:
     def _dense_dir(self) -> Any:
         return self.workspace.index_dir / "dense"
 
+    @property
+    def _lexical_dir(self) -> Any:
+        return self.workspace.index_dir / "lexical"
+
+    @property
+    def _dense(self) -> Any:  # kept for scripts that read the vectors
+        return self._snap.dense if self._snap else None
+
     def _resolve_embedder(self, *, rebuild: bool) -> Embedder:
         from search.dense import check_model, read_manifest
 
-        manifest = read_manifest(self._dense_dir)
-        if self._embedder is None:
-            name = self._model_name
-            if name is None and manifest is not None:
-                name = manifest["model_id"]  # follow the index, so a plain `search` needs no --model
-            elif manifest is not None and not rebuild:
-                check_model(manifest["model_id"], canonical_model_id(name))  # fail before loading a model
-            self._embedder = get_embedder(name)
-        if manifest is not None and not rebuild:
-            check_model(manifest["model_id"], self._embedder.model_id)
-        return self._embedder
+        with self._embedder_lock:
+            manifest = read_manifest(self._dense_dir)
+            if self._embedder is None:
+                name = self._model_name
+                if name is None and manifest is not None:
+                    name = manifest["model_id"]  # follow the index, so a plain `search` needs no --model
+                elif manifest is not None and not rebuild:
+                    check_model(manifest["model_id"], canonical_model_id(name))  # fail before loading a model
+                self._embedder = get_embedder(name)
+            if manifest is not None and not rebuild:
+                check_model(manifest["model_id"], self._embedder.model_id)
+            return self._embedder
 
     def build_index(self, *, rebuild: bool = False) -> dict[str, Any]:
         """Bring both indexes in line with the store; ``rebuild`` discards them (and a model mismatch).
 
         Returns what was done, for `minsheng index` to print.
         """
-        from kg.embed.cache import VectorCache
-        from search.dense import sync_dense_index
+        with self._build_lock:
+            return self._build(rebuild=rebuild)
+
+    def _build(self, *, rebuild: bool) -> dict[str, Any]:
+        from search.dense import DenseIndex
         from search.lexical import LexicalIndex
 
         store = self.workspace.store()
-        fingerprint = store.fingerprint()
         embedder = self._resolve_embedder(rebuild=rebuild)
-        commitments = store.commitments()
-        ids = [c.id for c in commitments]
+        with _file_lock(self.workspace.index_dir, exclusive=True):
+            version, state = store.version(), store.state()
+            dense = None if rebuild else DenseIndex.load(self._dense_dir)
+            lexical = None if rebuild else LexicalIndex.load(self._lexical_dir, full_dictionary=True)
+            if dense is not None and (dense.model_id != embedder.model_id or dense.dim != embedder.dim):
+                dense = None
+            if (dense is not None and lexical is not None and dense.fingerprint == state == lexical.fingerprint
+                    and lexical.ids == dense.ids and np.array_equal(lexical.alive, dense.alive)):
+                dense_action = lexical_action = "loaded"
+            else:
+                dense, lexical, dense_action, lexical_action = self._sync(store, embedder, dense, lexical, state)
+            started = time.perf_counter()
+            neighbours_action = self._sync_neighbours(dense, state)
+            seconds = round(time.perf_counter() - started, 3)
+        self._snap = _Snapshot(version, state, dense, lexical, dense.ids, {cid: n for n, cid in enumerate(dense.ids)})
+        return {"model": embedder.model_id, "dim": embedder.dim, "kind": dense.kind,
+                "count": int(dense.alive.sum()), "fingerprint": state, "dense": dense_action,
+                "lexical": lexical_action, "neighbours": neighbours_action, "neighbours_seconds": seconds}
+
+    def _sync_neighbours(self, dense: Any, state: str) -> str:
+        """Nearest-neighbour lists for links and overlaps, from this index's vectors (nothing re-embedded)."""
+        from kg.graph.neighbours import sync_neighbours
+
+        live = np.flatnonzero(dense.alive)
+        row = {dense.ids[i]: i for i in live}
+
+        def vectors_of(ids: list[str]) -> np.ndarray:
+            return dense.vectors[[row[i] for i in ids]]
+
+        hnsw = dense.index if dense.kind == "hnsw" and not dense.retired else None  # rows = live ids in order
+        _, action = sync_neighbours(self.workspace, dense.model_id, [dense.ids[i] for i in live],
+                                    [dense.hashes[i] for i in live], vectors_of, state, index=hnsw)
+        return action
+
+    def _sync(self, store: Any, embedder: Embedder, dense: Any, lexical: Any, state: str) -> tuple[Any, Any, str, str]:
+        """Append new and edited commitments, retire removed ones, compact when many are retired."""
+        from kg.embed.cache import VectorCache, embed_passages_cached
+        from search.dense import MAX_RETIRED, DenseIndex, plan_rows
+        from search.lexical import LexicalIndex
+
+        keyed = store.commitment_keys()
+        ids, keys = [k[0] for k in keyed], [k[1] for k in keyed]
+        words = sorted(set(_domain_words(store)))
         cache = VectorCache(self.workspace.cache_dir)
         try:
-            dense, dense_action = sync_dense_index(self._dense_dir, embedder, ids,
-                                                   [passage_text(c) for c in commitments], fingerprint, cache,
-                                                   rebuild=rebuild)
+            if dense is None:
+                items = store.commitments()
+                vectors = embed_passages_cached(embedder, [passage_text(c) for c in items], cache)
+                dense = DenseIndex.build(embedder.model_id, embedder.dim, ids, keys, vectors, state)
+                dense_action, lexical = "rebuilt", None
+            else:
+                retire, append = plan_rows(dense.ids, dense.hashes, dense.alive, ids, keys)
+                lexical_in_step = (lexical is not None and lexical.ids == dense.ids
+                                   and np.array_equal(lexical.alive, dense.alive))
+                by_id = {c.id: c for c in store.commitments(ids=[ids[n] for n in append])}
+                items = [by_id[ids[n]] for n in append]
+                dense.retire(retire)
+                dense.add([c.id for c in items], [keys[n] for n in append],
+                          embed_passages_cached(embedder, [passage_text(c) for c in items], cache))
+                dense_action = "loaded" if not (retire or append) else "updated" if retire else "added"
+                if lexical_in_step:
+                    lexical.retire(retire)
+                    lexical.add([c.id for c in items], [lexical_text(c) for c in items], [keys[n] for n in append],
+                                words)
+                else:
+                    lexical = None
+                crosses = dense.kind == "flat" and len(dense) > HNSW_SWITCH
+                if crosses or dense.retired > MAX_RETIRED * len(dense):
+                    keep = np.flatnonzero(dense.alive)
+                    dense, dense_action = dense.compacted(), "rebuilt"
+                    lexical = lexical.compacted(keep) if lexical is not None else None
         finally:
             cache.close()
-        lexical_dir = self.workspace.index_dir / "lexical"
-        words = sorted(set(_domain_words(store)))
-        lexical = None if rebuild else LexicalIndex.load(lexical_dir)
-        lexical_action = "loaded"
-        if lexical is None or lexical.fingerprint != fingerprint or lexical.ids != ids or lexical.words != words:
-            lexical = LexicalIndex.build(ids, [lexical_text(c) for c in commitments], fingerprint=fingerprint,
-                                         words=words)
-            lexical.save(lexical_dir)
+        lexical_action = "updated"
+        if lexical is None:
+            live = [dense.ids[i] for i in np.flatnonzero(dense.alive)]
+            by_id = {c.id: c for c in store.commitments(ids=live)}
+            texts = [lexical_text(by_id[cid]) if alive else "" for cid, alive in zip(dense.ids, dense.alive, strict=True)]
+            lexical = LexicalIndex.build(list(dense.ids), texts, hashes=list(dense.hashes), words=words)
+            lexical.retire(np.flatnonzero(~dense.alive).tolist())
             lexical_action = "rebuilt"
-        self._dense, self._lexical, self._commitments = dense, lexical, commitments
-        self._rows = {cid: n for n, cid in enumerate(ids)}
-        self._facets = _facets(commitments)
-        self._filter_cache = {}
-        self._fingerprint = fingerprint
-        return {"model": embedder.model_id, "dim": embedder.dim, "kind": dense.kind, "count": len(ids),
-                "fingerprint": fingerprint, "dense": dense_action, "lexical": lexical_action}
+        dense.fingerprint = lexical.fingerprint = state
+        dense.save(self._dense_dir)
+        lexical.save(self._lexical_dir)
+        return dense, lexical, dense_action, lexical_action
 
-    def _ensure_ready(self) -> None:
-        if self._fingerprint is None or self.workspace.store().fingerprint() != self._fingerprint:
+    def _load(self) -> _Snapshot | None:
+        """The saved indexes when they match the store exactly: a cold search reads no commitments."""
+        from search.dense import DenseIndex
+        from search.lexical import LexicalIndex
+
+        store = self.workspace.store()
+        with _file_lock(self.workspace.index_dir, exclusive=False):
+            version, state = store.version(), store.state()
+            dense = DenseIndex.load(self._dense_dir)
+            if dense is None or dense.fingerprint != state:
+                return None
+            lexical = LexicalIndex.load(self._lexical_dir)
+        if lexical is None or lexical.fingerprint != state or lexical.ids != dense.ids:
+            return None
+        return _Snapshot(version, state, dense, lexical, dense.ids, {cid: n for n, cid in enumerate(dense.ids)})
+
+    def _ensure_ready(self) -> _Snapshot:
+        snap = self._snap
+        if snap is not None and snap.version == self.workspace.store().version():
+            return snap
+        if snap is not None and not self._build_lock.acquire(blocking=False):
+            return snap  # another thread is updating the indexes: answer from the previous ones
+        if snap is None:
+            self._build_lock.acquire()
+        try:
+            snap = self._snap
+            if snap is not None and snap.version == self.workspace.store().version():
+                return snap
+            loaded = self._load() if snap is None else None
+            if loaded is not None:
+                self._resolve_embedder(rebuild=False)
+                self._snap = loaded
+            else:
+                self._build(rebuild=False)
+            assert self._snap is not None
+            return self._snap
+        finally:
+            self._build_lock.release()
+
+    def ensure_neighbours(self) -> None:
+        """Make the workspace's nearest-neighbour lists (links, overlaps) match the store, cheaply if they do."""
+        from kg.graph.neighbours import load_neighbours
+
+        store = self.workspace.store()
+        if load_neighbours(self.workspace, store.state()) is None:
             self.build_index()
 
     @property
@@ -204,23 +355,23 @@ class SearchEngine:
         a different model than the one explicitly requested.
         """
         query = _validate(query, top_k, mode)
-        self._ensure_ready()
-        allowed = self._allowed_rows(year=year, jurisdiction=jurisdiction, department=department,
+        snap = self._ensure_ready()
+        allowed = self._allowed_rows(snap, year=year, jurisdiction=jurisdiction, department=department,
                                      official=official, theme=theme)
         if allowed is not None and allowed.size == 0:
             return SearchResponse(query, mode, [])
-        if not self._commitments:
+        if not snap.lexical.n_live:
             return SearchResponse(query, mode, [])
         dense_scores: dict[int, float] = {}
         lexical_scores: dict[int, float] = {}
         if mode in ("dense", "hybrid"):
-            assert self._embedder is not None  # set by _ensure_ready() -> build_index()
+            assert self._embedder is not None  # set by _ensure_ready()
             qvec = self._embedder.encode_queries([query])[0]
-            rows, scores = self._dense.search(qvec, top_k if mode == "dense" else max(top_k, CANDIDATES), allowed)
+            rows, scores = snap.dense.search(qvec, top_k if mode == "dense" else max(top_k, CANDIDATES), allowed)
             dense_scores = dict(zip(rows.tolist(), scores.tolist(), strict=True))
         if mode in ("lexical", "hybrid"):
-            rows, scores = self._lexical.search(query, top_k if mode == "lexical" else max(top_k, CANDIDATES),
-                                                allowed)
+            rows, scores = snap.lexical.search(query, top_k if mode == "lexical" else max(top_k, CANDIDATES),
+                                               allowed)
             lexical_scores = dict(zip(rows.tolist(), scores.tolist(), strict=True))
         if mode == "dense":
             ranked = sorted(dense_scores.items(), key=lambda kv: -kv[1])
@@ -229,45 +380,51 @@ class SearchEngine:
         else:
             extra = [r for r in lexical_scores if r not in dense_scores]
             if extra:  # score lexical-only candidates too, so every hit reports both numbers
-                dense_scores.update(zip(extra, self._dense.scores_for(qvec, np.array(extra)).tolist(), strict=True))
-            ranked = self._fuse(query, dense_scores, lexical_scores)
-        hits = [self._hit(row, score, n + 1, dense_scores.get(row), lexical_scores.get(row))
-                for n, (row, score) in enumerate(ranked[:top_k])]
+                dense_scores.update(zip(extra, snap.dense.scores_for(qvec, np.array(extra)).tolist(), strict=True))
+            ranked = self._fuse(snap, query, dense_scores, lexical_scores)
+        top = ranked[:top_k]
+        found = {c.id: c for c in self.workspace.store().commitments(ids=[snap.ids[row] for row, _ in top])}
+        hits = [self._hit(found[snap.ids[row]], score, n + 1, dense_scores.get(row), lexical_scores.get(row))
+                for n, (row, score) in enumerate(top) if snap.ids[row] in found]
         return SearchResponse(query, mode, hits)
 
-    def _fuse(self, query: str, dense: dict[int, float], lexical: dict[int, float]) -> list[tuple[int, float]]:
+    def _fuse(self, snap: _Snapshot, query: str, dense: dict[int, float],
+              lexical: dict[int, float]) -> list[tuple[int, float]]:
         """Dense cosine plus saturating BM25 and concept bonuses (see the constants above)."""
         labels = _target_type_labels(query) if CONCEPT_WEIGHT else frozenset()
+        types: dict[str, list[str]] = {}
+        if labels:  # only queries naming a target type need the candidates' types
+            types = self.workspace.store().target_types_of([snap.ids[r] for r in dense])
         fused = {}
         for row, cosine in dense.items():
             bm25 = lexical.get(row, 0.0)
             score = cosine + LEXICAL_WEIGHT * bm25 / (bm25 + LEXICAL_HALF)
-            if labels and labels.intersection(self._commitments[row].target_types):
+            if labels and labels.intersection(types.get(snap.ids[row], ())):
                 score += CONCEPT_WEIGHT
             fused[row] = score
-        return sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
+        return sorted(fused.items(), key=lambda kv: (-kv[1], snap.ids[kv[0]]))
 
-    def _allowed_rows(self, **filters: Any) -> np.ndarray | None:
+    def _allowed_rows(self, snap: _Snapshot, **filters: Any) -> np.ndarray | None:
         filters = {k: v for k, v in filters.items() if v is not None and v != ""}
         if not filters:
             return None
         key = tuple(sorted(filters.items()))
-        cached = self._filter_cache.get(key)
+        cached = snap.filter_cache.get(key)
         if cached is not None:
             return cached
         store = self.workspace.store()
-        _check_filters(store, self._facets, filters)
-        # Hydrating matching commitments from SQLite costs ~30 ms even on the bundled corpus;
-        # researchers re-run the same filter with many queries, so remember the row set.
-        found = store.commitments(**filters)
-        rows = np.array(sorted(self._rows[c.id] for c in found if c.id in self._rows), dtype=np.int64)
-        if len(self._filter_cache) >= 256:
-            self._filter_cache.clear()
-        self._filter_cache[key] = rows
+        if snap.facets is None:
+            snap.facets = store.facet_values()
+        _check_filters(store, snap.facets, filters)
+        # Researchers re-run the same filter with many queries, so remember the row set.
+        rows = np.array(sorted(snap.rows[i] for i in store.commitment_ids(**filters) if i in snap.rows),
+                        dtype=np.int64)
+        if len(snap.filter_cache) >= 256:
+            snap.filter_cache.clear()
+        snap.filter_cache[key] = rows
         return rows
 
-    def _hit(self, row: int, score: float, rank: int, dense: float | None, lexical: float | None) -> SearchHit:
-        c = self._commitments[row]
+    def _hit(self, c: Commitment, score: float, rank: int, dense: float | None, lexical: float | None) -> SearchHit:
         return SearchHit(id=c.id, year=c.year, jurisdiction=c.jurisdiction, seq=c.seq, title=c.title, text=c.text,
                          departments=[d.name for d in c.departments], officials=list(c.officials),
                          themes=list(c.themes), score=round(float(score), 6), rank=rank,
@@ -286,18 +443,6 @@ def _validate(query: str, top_k: int, mode: str) -> str:
     if mode not in MODES:
         raise QueryError(f"search mode must be one of {', '.join(MODES)}, got {mode!r}")
     return query
-
-
-def _facets(commitments: list[Commitment]) -> dict[str, set[Any]]:
-    """The filter values that exist, collected once per index build rather than per query."""
-    facets: dict[str, set[Any]] = {"year": set(), "jurisdiction": set(), "official": set(), "theme": set()}
-    for c in commitments:
-        facets["year"].add(c.year)
-        facets["jurisdiction"].add((c.jurisdiction_code, c.jurisdiction))
-        facets["official"].update(c.officials)
-        facets["theme"].update(c.themes)
-        facets["theme"].update(c.target_types)
-    return facets
 
 
 def _check_filters(store: Any, facets: dict[str, set[Any]], filters: dict[str, Any]) -> None:

@@ -120,7 +120,7 @@ def test_name_rules() -> None:
         with pytest.raises(InvalidParameterError):
             check_upload_name(bad)
     with pytest.raises(InputError, match="unsupported"):
-        check_upload_name("list.pdf")
+        check_upload_name("list.exe")
 
 
 def test_not_multipart_is_4xx(fresh_workspace) -> None:

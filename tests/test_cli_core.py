@@ -169,7 +169,7 @@ def _bad_files(tmp: Path) -> dict[str, tuple[Path, str]]:
     files = {
         "empty": (tmp / "empty.txt", b"", "expected"),
         "binary": (tmp / "image.txt", bytes(range(256)) * 16, "expected text"),
-        "extension": (tmp / "list.pdf", b"%PDF-1.4", "expected one of"),
+        "extension": (tmp / "list.odt", b"PK whatever", "expected one of"),
         "no items": (tmp / "prose.txt", "这只是一段说明文字。\n".encode(), "expected numbered items"),
         "garbage xlsx": (tmp / "broken.xlsx", b"\x00\x01 definitely not a workbook", "expected an Excel"),
         "csv no header": (tmp / "nohdr.csv", "甲,乙\n1,2\n".encode(), "expected a header row"),

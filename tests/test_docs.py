@@ -34,12 +34,13 @@ def test_readme_gives_the_two_commands() -> None:
 def test_readme_sparql_examples_run(workspace_2y) -> None:
     import re
 
-    from kg.graph.rdf import build_dataset
+    from graph_helpers import synced_graph
+
     from kg.graph.sparql import run_sparql
 
     queries = re.findall(r"```sparql\n(.*?)```", README, re.S)
     assert len(queries) >= 3, "README must carry the SPARQL example set"
-    dataset = build_dataset(workspace_2y.store())
+    dataset = synced_graph(workspace_2y)
     results = [run_sparql(dataset, q).rows() for q in queries]
     assert all(results), "every README SPARQL example returns rows"
     by_function, official, targets = results[:3]

@@ -87,3 +87,53 @@ def test_departments_of_the_two_districts_stay_apart(workspace_2y: Workspace):
     ids = {d.id for d in store.find_departments("区卫健局")}
     assert ids == {"370103:区卫生健康局", "370114:区卫生健康局"}
     assert [d.id for d in store.find_departments("卫健局", "章丘区")] == ["370114:区卫生健康局"]
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("区人力社保局", "区人力资源和社会保障局"),
+    ("区人社局", "区人力资源与社会保障局"),
+    ("县卫生和健康局", "县卫健局"),
+    ("区发展和改革委员会", "区发改委"),
+    ("区综合执法局", "区综合行政执法局"),
+    ("区自规局", "区自然资源和规划局"),
+    ("县文化广电和旅游局", "县文广旅局"),
+])
+def test_short_forms_by_rule_are_one_department(a: str, b: str):
+    # Any district: the short form a name reduces to, not a table of this city's spellings.
+    assert resolve_department(a, "330213").id == resolve_department(b, "330213").id
+    assert resolve_department(a, "330213").function is not None
+
+
+def test_different_bureaus_stay_apart():
+    ids = {resolve_department(n, "330213").id for n in ("区教育局", "区教育体育局", "区体育局", "区卫健委", "区卫健局")}
+    assert len(ids) == 5
+
+
+@pytest.mark.parametrize(("name", "function"), [
+    ("县人力社保局", "人社"), ("镇民政办", "民政"), ("街道社区卫生服务中心", "卫健"), ("区教育局", "教育"),
+    ("区体育局", "体育"), ("区住房和城乡建设局", "住建"), ("区城市管理局", "城管执法"), ("县公路建设养护中心", "交通运输"),
+    ("区水务集团", "水务"), ("县文体旅局", "文旅"), ("区医疗保障局", "医保"), ("区公安分局", "公安"),
+    ("市场监督管理局", "市场监管"), ("县残疾人联合会", "残联"), ("区妇联", "妇联"), ("团县委", "共青团"),
+    ("区红十字会", "红十字会"), ("白岩街道", "街道办"), ("各街道办事处", "街道办"), ("凤鸣镇", "乡镇政府"),
+    ("各镇（街道）", "乡镇政府"), ("相关社区", "社区村居"), ("县自然资源局", "自然资源"), ("区退役军人事务局", "退役军人"),
+    ("区城投集团", "国有企业"), ("县供电公司", "国有企业"), ("公安分局交警大队", "交警"),
+])
+def test_functions_by_rule_at_every_level(name: str, function: str):
+    assert classify_function(name) == function
+
+
+@pytest.mark.parametrize(("written", "canonical"), [
+    ("梅岭区卫生健康局", "区卫生健康局"), ("栖凤区人社局", "区人力资源社会保障局"), ("宁波市奉化区民政局", "区民政局"),
+    ("市中区教育体育局", "区教育体育局"),
+    # Not a bureau of the jurisdiction: kept whole.
+    ("济南中央商埠区发展促进中心", "济南中央商埠区发展促进中心"), ("市生态环境局市中分局", "市生态环境局市中分局"),
+])
+def test_place_name_before_the_level_is_dropped(written: str, canonical: str):
+    dep = resolve_department(written, "330213")
+    assert dep.id == f"330213:{canonical}"
+    assert dep.as_written == written
+
+
+def test_people_s_government_is_not_civil_affairs():
+    assert classify_function("城关镇人民政府") == "乡镇政府"
+    assert classify_function("各乡镇人民政府") == "乡镇政府"

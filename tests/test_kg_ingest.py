@@ -51,7 +51,9 @@ def test_store_has_every_official_and_canonical_department(bundled_workspace: Wo
 def test_title_gives_year_and_jurisdiction(tmp_path: Path):
     store = _empty_store(tmp_path)
     summary = ingest_paths(store, [SHIZHONG_2025])
-    assert summary.documents == [{"id": "370103-2025", "source": "shizhong_2025.txt", "status": "added", "commitments": 6}]
+    assert summary.documents == [{"id": "370103-2025", "source": "shizhong_2025.txt", "status": "added", "commitments": 6,
+                                  "layout": "grouped", "items": 6, "no_department": 0, "no_official": 0,
+                                  "warnings": []}]
     doc = store.documents()[0]
     assert (doc.jurisdiction, doc.jurisdiction_code, doc.year, doc.layout) == ("济南市市中区", "370103", 2025, "grouped")
 
@@ -113,7 +115,7 @@ def test_directory_ingests_every_supported_file(tmp_path: Path):
     (docs / "sub").mkdir(parents=True)
     shutil.copy(SHIZHONG_2025, docs / "shizhong.txt")
     (docs / "sub" / "lixia.md").write_text("# 济南市历下区2024年民生实事\n\n一、新增养老床位100张。（区民政局）\n", encoding="utf-8")
-    (docs / "notes.pdf").write_bytes(b"%PDF")  # unsupported: skipped inside a directory
+    (docs / "notes.doc").write_bytes(b"\xd0\xcf\x11\xe0")  # refused (.doc): skipped inside a directory
     (docs / ".hidden.txt").write_text("junk", encoding="utf-8")
     assert [p.name for p in collect_files([docs])] == ["shizhong.txt", "lixia.md"]
     store = _empty_store(tmp_path)
@@ -174,9 +176,10 @@ def test_init_empty_and_bootstrap_on_first_use(tmp_path: Path):
 
 @pytest.mark.parametrize(("title", "expected"), [
     ("济南市市中区2025年民生实事项目清单", ("济南市市中区", "370103", 2025)),
-    ("市中区2024年度民生实事", ("济南市市中区", "370103", 2024)),
+    ("济南市市中区2024年度民生实事", ("济南市市中区", "370103", 2024)),
     ("山东省济南市章丘区人民政府2025年20件民生实事", ("济南市章丘区", "370114", 2025)),
-    ("枣庄市市中区2025年民生实事项目", ("枣庄市市中区", None, 2025)),  # same short name, other city
+    ("枣庄市市中区2025年民生实事项目", ("枣庄市市中区", "370402", 2025)),  # same short name, other city
+    ("宁波市奉化区2024年民生实事项目", ("宁波市奉化区", "330213", 2024)),
     ("2025年20件民生实事项目", (None, None, 2025)),
     ("民生实事项目清单", (None, None, None)),
 ])

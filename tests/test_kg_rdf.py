@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from importlib import resources
 
 import pyoxigraph
@@ -104,10 +103,8 @@ def test_filters_and_explicit_links(bundled_workspace):
     assert not list(ds.subjects(RDF.type, MS.SimilarityLink))
 
 
-def test_bundled_corpus_builds_fast(bundled_workspace):
+def test_bundled_corpus_builds_every_commitment(bundled_workspace):
+    # Speed is a benchmark's job (scripts/bench_graph.py), not a timed test's.
     store = bundled_workspace.store()
-    build_dataset(store)  # warm the taxonomy and ontology caches
-    start = time.perf_counter()
     ds = build_dataset(store)
-    assert time.perf_counter() - start < 1.0
     assert len(list(ds.subjects(RDF.type, MS.Commitment))) == len(store.commitments()) == 44

@@ -62,12 +62,15 @@ def test_sync_loads_adds_and_rebuilds(tmp_path):
     assert action == "loaded" and emb.texts_encoded == 3
     index, action = sync_dense_index(tmp_path / "ix", emb, IDS, TEXTS, "fp2", cache)
     assert action == "added" and emb.texts_encoded == 4 and index.ids == IDS
-    # An edited text forces a rebuild, but unchanged texts come from the cache.
+    # An edited text retires its old row and appends a new one; nothing else is embedded.
     edited = [*TEXTS[:3], "新增学位9000个。"]
     index, action = sync_dense_index(tmp_path / "ix", emb, IDS, edited, "fp3", cache)
-    assert action == "rebuilt" and emb.texts_encoded == 5 and len(index) == 4
+    assert action == "updated" and emb.texts_encoded == 5 and len(index) == 5 and index.retired == 1
+    rows, _ = index.search(emb.encode_passages([TEXTS[3]])[0], 5)
+    assert 3 not in rows.tolist() and len(rows) == 4  # the retired row never comes back
+    # Once retired rows pass MAX_RETIRED the index is compacted, from cached vectors.
     index, action = sync_dense_index(tmp_path / "ix", emb, IDS[1:], edited[1:], "fp4", cache)
-    assert action == "rebuilt" and emb.texts_encoded == 5 and index.ids == IDS[1:]
+    assert action == "rebuilt" and emb.texts_encoded == 6 and index.ids == IDS[1:] and index.retired == 0
 
 
 def test_cache_hit_avoids_re_embedding(tmp_path):

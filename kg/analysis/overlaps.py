@@ -21,6 +21,7 @@ import numpy as np
 
 from kg.analysis.spans import span
 from kg.errors import NotFoundError, QueryError
+from kg.graph.links import generic_target_types
 from kg.graph.views import build_department_graph, collect_graph_data
 from kg.model import Commitment
 
@@ -98,10 +99,17 @@ def find_official_overlaps(data: Any) -> list[Overlap]:
         for oid in dict.fromkeys(f"{c.jurisdiction_code}:{n}" for n in c.officials):
             mine[oid].append(c)
     names = {oid: o.name for oid, o in data.officials.items()}
+    position = {c.id: n for n, c in enumerate(data.commitments)}
+
+    def order_of(pool: dict[str, Commitment]) -> list[str]:
+        return sorted(pool, key=position.__getitem__)  # store order, as the evidence always listed
+    by_place: dict[str, list[str]] = defaultdict(list)
+    for oid in sorted(mine):
+        by_place[oid.split(":")[0]].append(oid)
+    # Pairs within one jurisdiction only: officials of different places never share a portfolio.
+    pairs = [pair for members in by_place.values() for pair in combinations(members, 2)]
     out = []
-    for a, b in combinations(sorted(mine), 2):
-        if a.split(":")[0] != b.split(":")[0]:
-            continue
+    for a, b in pairs:
         deps_a, deps_b = ({d.id for c in mine[o] for d in c.departments} for o in (a, b))
         themes_a, themes_b = ({t for c in mine[o] for t in c.themes} for o in (a, b))
         shared_deps, shared_themes = deps_a & deps_b, themes_a & themes_b
@@ -111,8 +119,9 @@ def find_official_overlaps(data: Any) -> list[Overlap]:
         dep_names = {d.id: d.name for o in (a, b) for c in mine[o] for d in c.departments}
         dep_ids = sorted(shared_deps)
         led_a, led_b = {c.id for c in mine[a]}, {c.id for c in mine[b]}
-        items = [c for c in data.commitments if c.id in led_a | led_b
-                 and (shared_deps & {d.id for d in c.departments} or shared_themes & set(c.themes))]
+        pool = {c.id: c for c in (*mine[a], *mine[b])}
+        items = [pool[i] for i in order_of(pool)
+                 if shared_deps & {d.id for d in pool[i].departments} or shared_themes & set(pool[i].themes)]
         out.append(Overlap(
             kind="official", departments=[dep_names[d] for d in dep_ids], department_ids=dep_ids,
             jurisdictions=sorted({c.jurisdiction for c in items}), years=sorted({c.year for c in items}),
@@ -133,35 +142,32 @@ def _workspace_of(store: Any) -> Any:
     return Workspace(path.parent) if path.name == DB_NAME else None
 
 
-def _ensure_vectors(store: Any, items: list[Commitment], vectors: Mapping[str, np.ndarray] | None,
-                    model: str | None) -> dict[str, np.ndarray]:
-    from kg.embed.vectors import commitment_vectors
-
-    vecs = dict(vectors or {})
-    missing = [c for c in items if c.id not in vecs]
-    if missing:
-        vecs.update(commitment_vectors(_workspace_of(store), missing, model))
-    return vecs
+DEFAULT_LIMIT = 100
 
 
 def find_overlaps(store: Any, *, kinds: list[str] | tuple[str, ...] | None = None, jurisdiction: str | None = None,
                   year: int | None = None, department: str | None = None, min_score: float | None = None,
                   vectors: Mapping[str, np.ndarray] | None = None, model: str | None = None,
-                  limit: int | None = None) -> list[Overlap]:
+                  limit: int | None = None, offset: int = 0, workspace: Any = None,
+                  embedder: Any = None) -> list[Overlap]:
     """Overlaps of the requested ``kinds`` (default all), best first within each kind.
 
     ``jurisdiction``/``year`` restrict the commitments looked at; a cross_district pair
     is kept when either side matches them. ``department`` (any alias) keeps overlaps
-    naming it. ``min_score=None`` applies ``DEFAULT_MIN_SCORE`` per kind. ``vectors``
-    (commitment id -> embedding) skips embedding; otherwise ``model`` is embedded.
-    ``limit`` caps the number of overlaps of each kind.
+    naming it. ``min_score=None`` applies ``DEFAULT_MIN_SCORE`` per kind. ``limit`` and
+    ``offset`` page through each kind's list sorted by score (evidence is worked out for
+    the returned page only). Embedding-based kinds use the workspace's saved neighbour
+    lists when they match the store (kept by the search index); else ``vectors`` (id ->
+    embedding) or vectors embedded with ``model``/``embedder`` through the cache.
     """
-    from kg.analysis.semantic_overlaps import find_cross_district, find_thematic
+    from kg.analysis.semantic_overlaps import Candidate, cross_district_candidates, thematic_candidates
 
     wanted = list(dict.fromkeys(kinds or KINDS))
     unknown = [k for k in wanted if k not in KINDS]
     if unknown:
         raise QueryError(f"--kind: unknown overlap kind {unknown[0]!r}; expected one of {', '.join(KINDS)}")
+    if (limit is not None and limit < 1) or offset < 0:
+        raise QueryError(f"--limit must be at least 1 and --offset at least 0, got {limit} and {offset}")
     code = None
     if jurisdiction:
         code = store.jurisdiction_code(jurisdiction)
@@ -172,23 +178,61 @@ def find_overlaps(store: Any, *, kinds: list[str] | tuple[str, ...] | None = Non
         dep_ids = {d.id for d in store.find_departments(department, code)}
         if not dep_ids:
             raise NotFoundError(f"--department: no department {department!r}; `minsheng departments` lists them")
-    data = collect_graph_data(store, year=year, jurisdiction=code, links=[])
-    everything = store.commitments() if "cross_district" in wanted else []
-    vecs: dict[str, np.ndarray] = {}
+    data = None
+    if {"shared", "official", "thematic"} & set(wanted):
+        data = collect_graph_data(store, year=year, jurisdiction=code, links=[])
+    neighbours = None
     if {"thematic", "cross_district"} & set(wanted):
-        vecs = _ensure_vectors(store, everything or data.commitments, vectors, model)
+        neighbours = _neighbours(store, vectors, model, workspace, embedder)
     found: list[Overlap] = []
     for kind in wanted:
         floor = DEFAULT_MIN_SCORE[kind] if min_score is None else min_score
+        fetch: dict[str, Commitment] = {}
         if kind == "shared":
-            items = find_shared(data)
+            cands = [_ready(o) for o in find_shared(data)]
         elif kind == "official":
-            items = find_official_overlaps(data)
+            cands = [_ready(o) for o in find_official_overlaps(data)]
         elif kind == "thematic":
-            items = find_thematic(data.commitments, vecs)
+            cands = thematic_candidates(data.commitments, neighbours.mapping())
         else:
-            items = find_cross_district(everything, vecs, year=year, jurisdiction_code=code)
-        items = [o for o in items if o.score >= floor and (dep_ids is None or dep_ids & set(o.department_ids))]
-        items.sort(key=lambda o: (-o.score, o.department_ids, o.commitment_ids))
-        found.extend(items[:limit] if limit else items)
+            cands = cross_district_candidates(store.commitment_facts(generic_target_types()), neighbours, year=year,
+                                              jurisdiction_code=code, commitments=fetch.__getitem__)
+        cands = [c for c in cands if c.score >= floor]
+        if dep_ids is not None:
+            if kind == "cross_district":
+                naming = set(store.commitment_ids(department=department, jurisdiction=jurisdiction))
+                cands = [c for c in cands if naming & set(c.commitment_ids)]
+            else:
+                cands = [c for c in cands if dep_ids & set(c.department_ids)]
+        cands.sort(key=lambda c: (-c.score, c.department_ids, c.commitment_ids))
+        page: list[Candidate] = cands[offset : offset + limit] if limit else cands[offset:]
+        if kind == "cross_district" and page:
+            wanted_ids = {i for c in page for i in c.commitment_ids}
+            fetch.update((c.id, c) for c in store.commitments(ids=wanted_ids))
+        found.extend(c.build() for c in page)
     return found
+
+
+def _ready(o: Overlap) -> Any:
+    from kg.analysis.semantic_overlaps import Candidate
+
+    return Candidate(o.score, o.department_ids, o.commitment_ids, lambda: o)
+
+
+def _neighbours(store: Any, vectors: Mapping[str, np.ndarray] | None, model: str | None, workspace: Any,
+                embedder: Any) -> Any:
+    """The workspace's saved neighbour lists if current, else lists computed from (cached) vectors."""
+    from kg.embed.vectors import commitment_vectors
+    from kg.graph.neighbours import from_vectors, load_neighbours
+
+    ws = workspace or _workspace_of(store)
+    if vectors is None:
+        saved = load_neighbours(ws, store.state()) if ws is not None else None
+        if saved is not None:
+            return saved
+    items = store.commitments()
+    vecs = dict(vectors or {})
+    missing = [c for c in items if c.id not in vecs]
+    if missing:
+        vecs.update(commitment_vectors(ws, missing, model, embedder=embedder))
+    return from_vectors(vecs, [c.id for c in items])

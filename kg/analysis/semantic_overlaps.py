@@ -30,7 +30,6 @@ from kg.model import Commitment
 
 THEMATIC_CONCEPT_WEIGHT = 0.6  # what the items target matters more than how alike they read
 CROSS_TYPE_BONUS = 0.15
-CROSS_TOP_K = 3  # per commitment and other jurisdiction; stops one vague item pairing with everything
 MAX_EVIDENCE_PAIRS = 5
 MULTI_PAIR_BONUS = 0.1
 EVIDENCE_RATIO = 0.75  # further commitment pairs shown when within this fraction of the best
@@ -40,7 +39,7 @@ def closeness(cos: float, baseline: float) -> float:
     """Cosine rescaled so the corpus median maps to 0 and identical texts to 1."""
     if baseline >= 1.0:
         return 0.0
-    return float(np.clip((cos - baseline) / (1.0 - baseline), 0.0, 1.0))
+    return min(1.0, max(0.0, (float(cos) - baseline) / (1.0 - baseline)))  # called per pair: no numpy scalars
 
 
 def stake(c: Commitment, dep_id: str) -> float:
@@ -76,6 +75,23 @@ def find_thematic(items: list[Commitment], vectors: Mapping[str, np.ndarray]) ->
     sqrt(stake_a * stake_b) (see ``stake``). A department pair keeps up to 5 commitment
     pairs scoring within 75% of its best and scores 1 - (1 - best) * 0.9^(kept - 1).
     """
+    return [c.build() for c in thematic_candidates(items, vectors)]
+
+
+class Candidate:
+    """A scored overlap whose evidence (clause matching, spans) is only worked out if it is shown."""
+
+    __slots__ = ("score", "department_ids", "commitment_ids", "_build")
+
+    def __init__(self, score: float, department_ids: list[str], commitment_ids: list[str], build: Any) -> None:
+        self.score, self.department_ids, self.commitment_ids, self._build = score, department_ids, commitment_ids, build
+
+    def build(self) -> Overlap:
+        return self._build()
+
+
+def thematic_candidates(items: list[Commitment], vectors: Mapping[str, np.ndarray]) -> list[Candidate]:
+    """``find_thematic`` without the evidence: work grows with the size of each list, not the corpus."""
     groups: dict[tuple[str, int], list[Commitment]] = defaultdict(list)
     for c in items:
         groups[(c.jurisdiction_code, c.year)].append(c)
@@ -87,24 +103,26 @@ def find_thematic(items: list[Commitment], vectors: Mapping[str, np.ndarray]) ->
         matrix = similarity_matrix(vectors, ids)
         baseline = background_cosine(matrix)
         feats = {c.id: features(c) for c in group}
+        # Only themes and target types can make a pair; beneficiary groups merely add to its score.
+        topical = {cid: {f for f in fs if f[0] != "beneficiary"} for cid, fs in feats.items()}
+        deps = {c.id: {r.id for r in c.departments} for c in group}
         by_dep: dict[str, list[Commitment]] = defaultdict(list)
         refs = {}
         for c in group:
             for ref in c.departments:
                 by_dep[ref.id].append(c)
                 refs[ref.id] = ref
+        cosines = matrix.tolist()
         for a, b in combinations(sorted(by_dep), 2):
             pairs = []
             for ca in by_dep[a]:
-                if any(r.id == b for r in ca.departments):
+                if b in deps[ca.id]:
                     continue
                 for cb in by_dep[b]:
-                    if any(r.id == a for r in cb.departments):
+                    if a in deps[cb.id] or topical[ca.id].isdisjoint(topical[cb.id]):
                         continue
                     shared = feats[ca.id] & feats[cb.id]
-                    if not any(kind != "beneficiary" for kind, _ in shared):
-                        continue
-                    cos = float(matrix[row[ca.id], row[cb.id]])
+                    cos = cosines[row[ca.id]][row[cb.id]]
                     concept = concept_score(shared, df, n)
                     score = THEMATIC_CONCEPT_WEIGHT * concept + (1 - THEMATIC_CONCEPT_WEIGHT) * closeness(cos, baseline)
                     score *= (stake(ca, a) * stake(cb, b)) ** 0.5
@@ -113,7 +131,10 @@ def find_thematic(items: list[Commitment], vectors: Mapping[str, np.ndarray]) ->
                 continue
             pairs.sort(key=lambda p: (-p[0], p[1].id, p[2].id))
             kept = [p for p in pairs if p[0] >= EVIDENCE_RATIO * pairs[0][0]][:MAX_EVIDENCE_PAIRS]
-            out.append(_thematic_overlap(refs[a], refs[b], kept, by_dep))
+            out.append(Candidate(
+                _department_pair_score([p[0] for p in kept]), [a, b],
+                list(dict.fromkeys(cid for p in kept for cid in (p[1].id, p[2].id))),
+                lambda ra=refs[a], rb=refs[b], kept=kept, by_dep=by_dep: _thematic_overlap(ra, rb, kept, by_dep)))
     return out
 
 
@@ -152,50 +173,68 @@ def _types(c: Commitment) -> set[str]:
 
 def find_cross_district(items: list[Commitment], vectors: Mapping[str, np.ndarray], *, year: int | None = None,
                         jurisdiction_code: str | None = None) -> list[Overlap]:
-    """Closely matching commitments of different jurisdictions, any years.
+    """Closely matching commitments of different jurisdictions, any years (see ``cross_district_candidates``)."""
+    from kg.graph.neighbours import from_vectors
+
+    by_id = {c.id: c for c in items}
+    facts = {c.id: (c.jurisdiction_code, c.year, frozenset(_types(c))) for c in items}
+    found = cross_district_candidates(facts, from_vectors(dict(vectors), list(by_id)), year=year,
+                                      jurisdiction_code=jurisdiction_code, commitments=by_id.get)
+    return [c.build() for c in found]
+
+
+def cross_district_candidates(facts: Mapping[str, tuple[str, int, frozenset[str]]], neighbours: Any, *,
+                              year: int | None = None, jurisdiction_code: str | None = None,
+                              commitments: Any = None) -> list[Candidate]:
+    """Pairs of commitments of different jurisdictions, one among the other's nearest neighbours.
 
     Score = closeness + 0.15 * Jaccard of the two items' target types (catch-alls
-    excluded), capped at 1. A pair is considered only when one item is among the
-    other's 3 closest in that jurisdiction. ``year``/``jurisdiction_code`` keep pairs
-    with at least one side matching.
+    excluded), capped at 1; closeness rescales the cosine so the median of random pairs
+    (the corpus baseline) maps to 0. Candidates come from the ``neighbours.K`` nearest
+    neighbours of each commitment (O(n·k), no n×n matrix). ``facts`` maps ids to
+    (jurisdiction code, year, target types); ``year``/``jurisdiction_code`` keep pairs with
+    at least one side matching; ``commitments(id)`` gives the Commitment for evidence.
     """
-    ids = [c.id for c in items]
-    if len(ids) < 2:
+    src, dst, cos = neighbours.pairs()
+    if src.size == 0:
         return []
-    matrix = similarity_matrix(vectors, ids)
-    codes = np.array([c.jurisdiction_code for c in items])
-    cross = codes[:, None] != codes[None, :]
-    if not cross.any():
-        return []
-    baseline = float(np.median(matrix[cross]))
-    candidates: set[tuple[int, int]] = set()
-    for i in range(len(items)):
-        for code in set(codes[cross[i]]):
-            cols = np.flatnonzero(codes == code)
-            for j in cols[np.argsort(-matrix[i, cols], kind="stable")[:CROSS_TOP_K]]:
-                candidates.add((min(i, int(j)), max(i, int(j))))
+    ids = neighbours.ids
+    codes = np.array([facts[i][0] if i in facts else "" for i in ids], dtype=object)
+    years = np.array([facts[i][1] if i in facts else 0 for i in ids])
+    known = codes != ""
+    keep = known[src] & known[dst] & (codes[src] != codes[dst])
+    a, b, cos = np.minimum(src, dst)[keep], np.maximum(src, dst)[keep], cos[keep]
+    if year is not None:
+        ok = (years[a] == year) | (years[b] == year)
+        a, b, cos = a[ok], b[ok], cos[ok]
+    if jurisdiction_code:
+        ok = (codes[a] == jurisdiction_code) | (codes[b] == jurisdiction_code)
+        a, b, cos = a[ok], b[ok], cos[ok]
+    _, first = np.unique(a.astype(np.int64) * len(ids) + b, return_index=True)
+    a, b, cos = a[first], b[first], cos[first]
+    baseline = neighbours.baseline()
     out = []
-    for i, j in sorted(candidates):
-        a, b = items[i], items[j]
-        if year is not None and year not in (a.year, b.year):
-            continue
-        if jurisdiction_code and jurisdiction_code not in (a.jurisdiction_code, b.jurisdiction_code):
-            continue
-        ta, tb = _types(a), _types(b)
+    for i, j, c in zip(a.tolist(), b.tolist(), cos.tolist(), strict=True):
+        ta, tb = facts[ids[i]][2], facts[ids[j]][2]
         type_j = len(ta & tb) / len(ta | tb) if ta & tb else 0.0
-        cos = float(matrix[i, j])
-        score = round(min(1.0, closeness(cos, baseline) + CROSS_TYPE_BONUS * type_j), 4)
-        shared = {f for f in features(a) & features(b) if f[0] != "beneficiary"}
-        sa, sb = _pair_evidence(a, b, {f for f in shared if f[0] == "target_type"})
-        funcs_a = {d.function for d in a.departments if d.function}
-        funcs_b = {d.function for d in b.departments if d.function}
-        out.append(Overlap(
-            kind="cross_district", departments=[d.name for d in a.departments + b.departments],
-            department_ids=[d.id for d in a.departments + b.departments],
-            jurisdictions=[a.jurisdiction, b.jurisdiction], years=sorted({a.year, b.year}), score=score,
-            evidence=[evidence_entry(a, sa), evidence_entry(b, sb)], concepts=_labels(shared),
-            pairs=[{"commitments": [a.id, b.id], "score": score, "cosine": round(cos, 4),
-                    "target_type_jaccard": round(type_j, 4)}],
-            same_function=bool(funcs_a & funcs_b),
-            details={"functions": [sorted(funcs_a), sorted(funcs_b)], "baseline_cosine": round(baseline, 4)}))
+        score = round(min(1.0, closeness(c, baseline) + CROSS_TYPE_BONUS * type_j), 4)
+        out.append(Candidate(score, [], [ids[i], ids[j]],
+                             lambda x=ids[i], y=ids[j], c=c, t=type_j, s=score: _cross_overlap(
+                                 commitments(x), commitments(y), c, t, s, baseline)))
     return out
+
+
+def _cross_overlap(a: Commitment, b: Commitment, cos: float, type_j: float, score: float, baseline: float) -> Overlap:
+    shared = {f for f in features(a) & features(b) if f[0] != "beneficiary"}
+    sa, sb = _pair_evidence(a, b, {f for f in shared if f[0] == "target_type"})
+    funcs_a = {d.function for d in a.departments if d.function}
+    funcs_b = {d.function for d in b.departments if d.function}
+    return Overlap(
+        kind="cross_district", departments=[d.name for d in a.departments + b.departments],
+        department_ids=[d.id for d in a.departments + b.departments],
+        jurisdictions=[a.jurisdiction, b.jurisdiction], years=sorted({a.year, b.year}), score=score,
+        evidence=[evidence_entry(a, sa), evidence_entry(b, sb)], concepts=_labels(shared),
+        pairs=[{"commitments": [a.id, b.id], "score": score, "cosine": round(cos, 4),
+                "target_type_jaccard": round(type_j, 4)}],
+        same_function=bool(funcs_a & funcs_b),
+        details={"functions": [sorted(funcs_a), sorted(funcs_b)], "baseline_cosine": round(baseline, 4)})

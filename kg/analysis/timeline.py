@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from kg.errors import NotFoundError, QueryError
-from kg.graph.links import generic_target_types, link_commitments
+from kg.graph.links import continuation_links, continuation_markers, generic_target_types
 from kg.model import Commitment, Target
 from kg.text import normalize_text
 from kg.vocab.taxonomy import Concept, load_taxonomy, resolve_concept
@@ -80,18 +80,40 @@ class Timeline:
 
 def _matching_commitments(store: Any, query: str, concept: Concept | None, jurisdiction: str | None,
                           search: SearchFn | None) -> tuple[str, list[Commitment]]:
-    pool = store.commitments(jurisdiction=jurisdiction)
     if concept is not None:
+        # Selected in SQL (json_each over the stored labels): only matching commitments are built.
         field_name = "target_types" if concept.kind == "target_type" else "themes"
-        found = [c for c in pool if concept.label in getattr(c, field_name)]
+        found = [c for c in store.commitments(jurisdiction=jurisdiction, theme=concept.label)
+                 if concept.label in getattr(c, field_name)]
         if found:
             return concept.kind, found
     if search is not None:
-        wanted = set(search(query))
-        return "search", [c for c in pool if c.id in wanted]
+        return "search", store.commitments(jurisdiction=jurisdiction, ids=list(search(query)))
     # Every whitespace-separated term must occur, so "两癌 免费" narrows rather than widens.
     terms = normalize_text(query).split()
+    pool = store.commitments(jurisdiction=jurisdiction)
     return "text", [c for c in pool if all(t in normalize_text(f"{c.title} {c.text}") for t in terms)]
+
+
+def _continuations(store: Any, found: list[Commitment]) -> dict[str, Any]:
+    """Continuation links of the matched items (kg.graph.links policy), by later commitment id.
+
+    Candidates are the matched items themselves (they share the queried concept) plus the
+    nearest neighbours of each marked item from the workspace's saved lists, restricted to
+    its jurisdiction's earlier years; nothing scans the corpus.
+    """
+    marked = [c for c in found if continuation_markers(f"{c.title} {c.text}")]
+    if not marked:
+        return {}
+    from kg.analysis.overlaps import _workspace_of
+    from kg.graph.neighbours import load_neighbours
+
+    candidates = {c.id: c for c in found}
+    neighbours = load_neighbours(_workspace_of(store))
+    if neighbours is not None:
+        extra = {other for c in marked for other, _ in neighbours.neighbours(c.id)} - candidates.keys()
+        candidates.update((c.id, c) for c in store.commitments(ids=sorted(extra)))
+    return {lk.source_id: lk for lk in continuation_links(marked, candidates.values())}
 
 
 def _wanted_targets(c: Commitment, concept: Concept | None, method: str) -> list[Target]:
@@ -170,9 +192,10 @@ def build_timeline(store: Any, query: str, *, jurisdiction: str | None = None,
     method, found = _matching_commitments(store, query, concept, code, search)
     if method in ("search", "text"):
         concept = None
-    # Links are computed over the whole jurisdiction: the item continued may not match the query.
-    pool = {c.id: c for c in store.commitments(jurisdiction=code)}
-    continues = {lk.source_id: lk for lk in link_commitments(pool.values()) if lk.kind == "continues"}
+    continues = _continuations(store, found)
+    titles = {c.id: c.title for c in found}
+    missing = {lk.target_id for lk in continues.values()} - titles.keys()
+    titles.update((c.id, c.title) for c in store.commitments(ids=sorted(missing)))
     entries, keys = [], []
     for c in found:
         base: dict[str, Any] = {
@@ -194,6 +217,6 @@ def build_timeline(store: Any, query: str, *, jurisdiction: str | None = None,
         query=query, method=method,
         concept={"id": concept.id, "label": concept.label, "kind": concept.kind} if concept else None,
         entries=entries,
-        continuations=[{"commitment_id": lk.source_id, "title": pool[lk.source_id].title, "continues": lk.target_id,
-                        "continues_title": pool[lk.target_id].title, "score": lk.score, "evidence": lk.evidence}
+        continuations=[{"commitment_id": lk.source_id, "title": titles[lk.source_id], "continues": lk.target_id,
+                        "continues_title": titles[lk.target_id], "score": lk.score, "evidence": lk.evidence}
                        for lk in links])

@@ -18,6 +18,9 @@ from kg.embed.embedder import Embedder
 
 CACHE_FILE = "embeddings.sqlite"
 _SQLITE_MAX_VARS = 900  # stay below SQLite's default limit on bound parameters
+# Texts per model call and per cache commit: large enough to keep the model busy (E5 batches
+# internally), small enough that an interruption loses under a minute of work on two cores.
+EMBED_BATCH = 512
 
 
 def hash_text(text: str) -> str:
@@ -78,9 +81,11 @@ def embed_passages_cached(embedder: Embedder, texts: Sequence[str], cache: Vecto
     todo = [i for i, h in enumerate(hashes) if h not in cached or cached[h].shape[0] != embedder.dim]
     # Identical texts appear across years (recurring items); embed each distinct text once.
     todo_texts = list(dict.fromkeys(texts[i] for i in todo))
-    if todo_texts:
-        fresh = embedder.encode_passages(todo_texts)
-        fresh_hashes = [hash_text(t) for t in todo_texts]
+    # Saved batch by batch: an embedding run killed after an hour resumes where it stopped.
+    for start in range(0, len(todo_texts), EMBED_BATCH):
+        batch = todo_texts[start : start + EMBED_BATCH]
+        fresh = embedder.encode_passages(batch)
+        fresh_hashes = [hash_text(t) for t in batch]
         cached.update(zip(fresh_hashes, fresh, strict=True))
         if cache is not None:
             cache.put_many(embedder.model_id, fresh_hashes, fresh)

@@ -105,19 +105,18 @@ def background_cosine(matrix: np.ndarray) -> float:
     return float(np.median(matrix[~np.eye(n, dtype=bool)]))
 
 
-EMBEDDING_KINDS = frozenset({"thematic", "cross_district"})
-
-
 def workspace_links(workspace: Workspace) -> list[Any]:
-    """The commitment links (`continues`, `similar_to`) of a workspace, from cached embeddings."""
+    """The commitment links (`continues`, `similar_to`) of a workspace.
+
+    Uses the neighbour lists the search index keeps (kg.graph.neighbours) when they match the
+    store; otherwise embeds through the shared cache and computes the lists in memory.
+    """
     from kg.graph.links import link_commitments
+    from kg.graph.neighbours import from_vectors, load_neighbours
 
-    commitments = workspace.store().commitments()
-    return link_commitments(commitments, vectors=commitment_vectors(workspace, commitments))
-
-
-def vectors_for_overlaps(workspace: Workspace, kinds: Iterable[str] | None) -> dict[str, np.ndarray] | None:
-    """Cached commitment vectors when the requested overlap kinds need embeddings, else None."""
-    if kinds and not EMBEDDING_KINDS & set(kinds):
-        return None  # shared/official overlaps need no model: don't load one
-    return commitment_vectors(workspace, workspace.store().commitments())
+    store = workspace.store()
+    commitments = store.commitments()
+    neighbours = load_neighbours(workspace, store.state())
+    if neighbours is None:
+        neighbours = from_vectors(commitment_vectors(workspace, commitments), [c.id for c in commitments])
+    return link_commitments(commitments, neighbours=neighbours)

@@ -4,6 +4,18 @@ Everything here is computed from ``Commitment`` objects alone, so the RDF datase
 networkx views and the analysis commands derive the same links from the same store.
 Embedding similarities are optional: the search package can pass vectors, otherwise
 character-bigram Jaccard stands in for textual closeness.
+
+The link policy (one for CLI, API, tests and docs):
+- ``similar_to``: candidates are each commitment's ``neighbours.K`` = 10 nearest neighbours by
+  embedding (kg.graph.neighbours), never all pairs; a pair of different documents is kept when
+  the cosine reaches 0.85 or the two share a specific target type, scored by the noisy-or of
+  type overlap and cosine, and each commitment keeps its ``MAX_SIMILAR`` = 5 best. Without
+  vectors, candidates are pairs sharing a character bigram or target type that at most
+  ``MAX_POSTING`` commitments use (a bigram in more items says nothing about closeness).
+- ``continues``: a commitment stating an explicit marker (续建, 二期, …) continues the most
+  recent commitment of the same jurisdiction in an earlier year that shares a target type or
+  reads close (cosine 0.75, bigram Jaccard 0.20); only that jurisdiction's earlier years are
+  looked at, so the cost is the number of marked items times one jurisdiction's history.
 """
 
 from __future__ import annotations
@@ -27,6 +39,11 @@ _CJK_RUN_RE = re.compile(r"[\u3400-\u9fff]+")
 _TEXT_THRESHOLDS = {"bigram": (0.30, 0.20), "vector": (0.85, 0.75)}  # (similar_to, continues)
 
 SimilarityFn = Callable[[Commitment, Commitment], float]
+MAX_SIMILAR = 5
+# Bigram/type postings longer than this are skipped when proposing pairs without vectors: on the
+# bundled corpus the rarest shared bigram of every true similar pair sits in < 20 items, while
+# 养老/建设 appear in hundreds and would make the candidate set quadratic.
+MAX_POSTING = 50
 
 
 @dataclass(frozen=True)
@@ -101,16 +118,21 @@ def link_commitments(
     vectors: Mapping[str, np.ndarray] | None = None,
     similarity: SimilarityFn | None = None,
     min_text_score: float | None = None,
-    max_similar: int = 5,
+    max_similar: int = MAX_SIMILAR,
+    neighbours: Any = None,
 ) -> list[Link]:
-    """Find ``continues`` and ``similar_to`` links among ``commitments``.
+    """Find ``continues`` and ``similar_to`` links among ``commitments`` (see the module docstring).
 
-    Textual closeness comes from ``similarity(a, b)`` if given, else the cosine of
-    ``vectors[id]`` (commitment id -> embedding) where both ids have one, else
-    character-bigram Jaccard. ``min_text_score`` overrides the similar_to threshold;
-    each commitment keeps at most ``max_similar`` similar_to links, best first.
+    Textual closeness comes from ``similarity(a, b)`` if given (every pair is then scored:
+    for small inputs only), else the cosine of ``vectors[id]`` (commitment id -> embedding)
+    where both ids have one, else character-bigram Jaccard. ``neighbours`` (a
+    kg.graph.neighbours.Neighbours, e.g. the workspace's saved lists) supplies both the
+    vectors and the candidate pairs; with only ``vectors`` the lists are computed here.
+    ``min_text_score`` overrides the similar_to threshold.
     """
     items = list(commitments)
+    if neighbours is not None and not vectors:
+        vectors = neighbours.mapping()
     scheme = "bigram" if similarity is None and not vectors else "vector"
     sim_threshold, cont_threshold = _TEXT_THRESHOLDS[scheme]
     if min_text_score is not None:
@@ -122,7 +144,7 @@ def link_commitments(
         pairs = {(a, b) for a in range(len(items)) for b in range(a + 1, len(items))
                  if items[a].document_id != items[b].document_id}
     elif vectors:
-        pairs = _candidate_pairs(items, bigrams=False) | _vector_pairs(items, vectors, sim_threshold)
+        pairs = _neighbour_pairs(items, vectors, neighbours)
     else:
         pairs = _candidate_pairs(items, bigrams=True)
     links.extend(_find_similar(items, text_sim, sim_threshold, max_similar, pairs))
@@ -184,14 +206,35 @@ def _combine(type_overlap: float, text: float) -> float:
     return round(1.0 - (1.0 - 0.5 * type_overlap) * (1.0 - max(0.0, min(1.0, text))), 4)
 
 
+def continuation_links(later: Iterable[Commitment], candidates: Iterable[Commitment], *,
+                       vectors: Mapping[str, np.ndarray] | None = None) -> list[Link]:
+    """``continues`` links of the ``later`` commitments only, looking among ``candidates``.
+
+    The same rule as ``link_commitments`` (marker, same jurisdiction, earlier year, shared type
+    or close text), for callers that know where to look: the timeline passes the items it
+    matched plus the nearest neighbours of the marked ones, instead of the whole corpus.
+    """
+    pool = {c.id: c for c in candidates}
+    sources = [c for c in later if continuation_markers(f"{c.title} {c.text}")]
+    pool.update((c.id, c) for c in sources)
+    items = list(pool.values())
+    scheme = "vector" if vectors else "bigram"
+    text_sim = _make_text_similarity(items, vectors, None)
+    wanted = {c.id for c in sources}
+    return _find_continuations(items, text_sim, _TEXT_THRESHOLDS[scheme][1],
+                               only=[i for i, c in enumerate(items) if c.id in wanted])
+
+
 def _find_continuations(
-    items: list[Commitment], text_sim: Callable[[int, int], float], threshold: float
+    items: list[Commitment], text_sim: Callable[[int, int], float], threshold: float,
+    only: list[int] | None = None,
 ) -> list[Link]:
     by_jurisdiction: dict[str, list[int]] = defaultdict(list)
     for i, c in enumerate(items):
         by_jurisdiction[c.jurisdiction_code].append(i)
     links = []
-    for i, later in enumerate(items):
+    for i in (range(len(items)) if only is None else only):
+        later = items[i]
         markers = continuation_markers(f"{later.title} {later.text}")
         if not markers:
             continue
@@ -222,7 +265,10 @@ def _find_continuations(
 
 
 def _candidate_pairs(items: list[Commitment], *, bigrams: bool) -> set[tuple[int, int]]:
-    """Pairs of different documents sharing a target type (or, with ``bigrams``, any bigram)."""
+    """Pairs of different documents sharing a target type (or, with ``bigrams``, a bigram).
+
+    Postings used by more than ``MAX_POSTING`` items are skipped, which keeps this linear.
+    """
     postings: dict[str, list[int]] = defaultdict(list)
     for i, c in enumerate(items):
         for key in _type_keys(c):
@@ -232,6 +278,8 @@ def _candidate_pairs(items: list[Commitment], *, bigrams: bool) -> set[tuple[int
                 postings[gram].append(i)
     pairs: set[tuple[int, int]] = set()
     for members in postings.values():
+        if len(members) > MAX_POSTING:
+            continue
         for a_pos, a in enumerate(members):
             for b in members[a_pos + 1 :]:
                 if items[a].document_id != items[b].document_id:
@@ -239,17 +287,21 @@ def _candidate_pairs(items: list[Commitment], *, bigrams: bool) -> set[tuple[int
     return pairs
 
 
-def _vector_pairs(items: list[Commitment], vectors: Mapping[str, np.ndarray], threshold: float) -> set[tuple[int, int]]:
-    """Cross-document pairs whose cosine reaches ``threshold``, via one matrix product."""
-    idx = [i for i, c in enumerate(items) if vectors.get(c.id) is not None]
-    if len(idx) < 2:
-        return set()
-    mat = np.stack([np.asarray(vectors[items[i].id], dtype=np.float32).ravel() for i in idx])
-    norms = np.linalg.norm(mat, axis=1, keepdims=True)
-    unit = mat / np.where(norms == 0, 1.0, norms)
-    rows, cols = np.nonzero(np.triu(unit @ unit.T, k=1) >= threshold)
-    return {(idx[r], idx[c]) for r, c in zip(rows.tolist(), cols.tolist(), strict=True)
-            if items[idx[r]].document_id != items[idx[c]].document_id}
+def _neighbour_pairs(items: list[Commitment], vectors: Mapping[str, np.ndarray], neighbours: Any) -> set[tuple[int, int]]:
+    """Cross-document pairs where one is among the other's nearest neighbours (O(n·k))."""
+    from kg.graph.neighbours import from_vectors
+
+    pos = {c.id: i for i, c in enumerate(items)}
+    if neighbours is None:
+        neighbours = from_vectors(dict(vectors), list(pos))
+    pairs: set[tuple[int, int]] = set()
+    for c in items:
+        for other, _ in neighbours.neighbours(c.id):
+            j = pos.get(other)
+            if j is not None and items[j].document_id != c.document_id:
+                i = pos[c.id]
+                pairs.add((min(i, j), max(i, j)))
+    return pairs
 
 
 def _find_similar(

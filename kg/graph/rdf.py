@@ -7,20 +7,23 @@ percent-encoded as UTF-8 (``department/370103/%E5%8C%BA...``) to stay valid IRIs
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, SKOS
 
-from kg.graph.links import Link, target_id
-from kg.graph.views import GraphData, collect_graph_data, concepts_by_label, official_id
 from kg.model import Commitment, Document
 from kg.vocab.departments import function_labels
 from kg.vocab.taxonomy import Concept, load_taxonomy
+
+if TYPE_CHECKING:  # links and views pull in numpy and networkx: not needed to name IRIs
+    from kg.graph.links import Link, Series
+    from kg.graph.views import GraphData
 
 MS = Namespace("https://minsheng-kg.org/ns#")
 ORG = Namespace("http://www.w3.org/ns/org#")
@@ -34,8 +37,14 @@ PREFIXES = {"ms": MS, "org": ORG, "skos": SKOS, "prov": PROV, "dcterms": DCTERMS
             "foaf": FOAF, "rdf": RDF, "rdfs": RDFS, "xsd": XSD, "owl": OWL}
 
 
+@lru_cache(maxsize=1 << 16)
+def _quoted(part: str) -> str:
+    # Ids recur across a commitment's IRIs (commitment, targets, links): quote each once.
+    return quote(part, safe="")
+
+
 def _iri(*parts: str) -> URIRef:
-    return URIRef(ID_BASE + "/".join(quote(p, safe="") for p in parts))
+    return URIRef(ID_BASE + "/".join(map(_quoted, parts)))
 
 
 def commitment_iri(commitment_id: str) -> URIRef:
@@ -138,15 +147,20 @@ def _concept_ref(label: str, kind: str, lookup: dict[str, dict[str, Concept]]) -
     return concept_iri(c.id if c else label)
 
 
-def _add_shared(g: Graph, data: GraphData, lookup: dict[str, dict[str, Concept]]) -> None:
+def _add_vocabulary(g: Graph) -> None:
+    """Taxonomy and department-function concepts: the same for every corpus."""
     tax = load_taxonomy()
     for c in tax.themes:
         _add_concept(g, c, MS.themeScheme, MS.Theme)
     for c in tax.target_types:
         _add_concept(g, c, MS.targetTypeScheme, MS.TargetType)
-    functions = function_labels()
-    for label, en in functions.items():
+    for label, en in function_labels().items():
         _add_function(g, label, en)
+
+
+def _add_entities(g: Graph, data: GraphData) -> None:
+    """Jurisdictions, years, departments and officials named by ``data``'s commitments."""
+    functions = function_labels()
     jurisdictions = {(c.jurisdiction_code, c.jurisdiction) for c in data.commitments}
     for code, name in sorted(jurisdictions):
         s = jurisdiction_iri(code)
@@ -185,6 +199,11 @@ def _add_shared(g: Graph, data: GraphData, lookup: dict[str, dict[str, Concept]]
         g.add((s, MS.jurisdiction, jurisdiction_iri(o.jurisdiction_code)))
 
 
+def _add_shared(g: Graph, data: GraphData, lookup: dict[str, dict[str, Concept]]) -> None:
+    _add_vocabulary(g)
+    _add_entities(g, data)
+
+
 def _add_function(g: Graph, label: str, en: str | None) -> None:
     s = function_iri(label)
     g.add((s, RDF.type, SKOS.Concept))
@@ -197,6 +216,9 @@ def _add_function(g: Graph, label: str, en: str | None) -> None:
 
 
 def _add_commitment(g: Graph, c: Commitment, lookup: dict[str, dict[str, Concept]]) -> None:
+    from kg.graph.links import target_id
+    from kg.graph.views import official_id
+
     s = commitment_iri(c.id)
     doc = document_iri(c.document_id)
     g.add((s, RDF.type, MS.Commitment))
@@ -264,8 +286,8 @@ def _add_document(g: Graph, doc: Document) -> None:
         g.add((s, MS.layout, Literal(doc.layout)))
 
 
-def _add_links(g: Graph, data: GraphData, lookup: dict[str, dict[str, Concept]]) -> None:
-    for lk in data.links:
+def _add_link_triples(g: Graph, links: Iterable[Link]) -> None:
+    for lk in links:
         src, dst = commitment_iri(lk.source_id), commitment_iri(lk.target_id)
         g.add((src, MS.continues if lk.kind == "continues" else MS.similarTo, dst))
         node = link_iri(lk)
@@ -274,7 +296,10 @@ def _add_links(g: Graph, data: GraphData, lookup: dict[str, dict[str, Concept]])
         g.add((node, MS.target, dst))
         g.add((node, MS.score, _decimal(round(lk.score, 4))))
         g.add((node, MS.evidence, Literal(lk.evidence)))
-    for series in data.series:
+
+
+def _add_series(g: Graph, all_series: Iterable[Series], lookup: dict[str, dict[str, Concept]]) -> None:
+    for series in all_series:
         s = series_iri(series.id)
         g.add((s, RDF.type, MS.TargetSeries))
         g.add((s, RDFS.label, _zh(f"{series.jurisdiction} {series.target_type_label}（{series.unit}）"
@@ -292,6 +317,11 @@ def _add_links(g: Graph, data: GraphData, lookup: dict[str, dict[str, Concept]])
                     g.add((target_iri(tid), MS.change, _decimal(point.change)))
 
 
+def _add_links(g: Graph, data: GraphData, lookup: dict[str, dict[str, Concept]]) -> None:
+    _add_link_triples(g, data.links)
+    _add_series(g, data.series, lookup)
+
+
 def build_dataset(store: Any, *, year: int | None = None, jurisdiction: str | None = None,
                   links: list[Link] | None = None, data: GraphData | None = None) -> Dataset:
     """The store (filtered by year/jurisdiction) as a Dataset whose default graph is the union.
@@ -301,6 +331,8 @@ def build_dataset(store: Any, *, year: int | None = None, jurisdiction: str | No
     links and target series; ``graph/ontology`` for ontology.ttl. ``links=None`` computes
     links without embeddings; pass ``[]`` for none.
     """
+    from kg.graph.views import collect_graph_data, concepts_by_label
+
     data = data or collect_graph_data(store, year=year, jurisdiction=jurisdiction, links=links)
     lookup = concepts_by_label()
     ds = Dataset(default_union=True)

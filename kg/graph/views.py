@@ -57,11 +57,17 @@ def concepts_by_label() -> dict[str, dict[str, Concept]]:
 
 
 def collect_graph_data(store: Any, *, year: int | None = None, jurisdiction: str | None = None,
-                       links: list[Link] | None = None) -> GraphData:
-    """Read the store once; ``links=None`` computes them with ``link_commitments`` (no vectors)."""
+                       links: list[Link] | None = None, catalog: tuple[dict, dict, dict] | None = None) -> GraphData:
+    """Read the store once; ``links=None`` computes them with ``link_commitments`` (no vectors).
+
+    ``catalog`` is (departments, officials, documents) by id, read once by a caller that
+    collects many jurisdictions in turn, so each call does not re-read every department.
+    """
     commitments = store.commitments(year=year, jurisdiction=jurisdiction)
-    all_departments = {d.id: d for d in store.departments()}
-    all_officials = {o.id: o for o in store.officials()}
+    if catalog is None:
+        catalog = ({d.id: d for d in store.departments()}, {o.id: o for o in store.officials()},
+                   {d.id: d for d in store.documents()})
+    all_departments, all_officials, all_documents = catalog
     ids = {c.id for c in commitments}
     departments: dict[str, Department] = {}
     officials: dict[str, Official] = {}
@@ -79,7 +85,7 @@ def collect_graph_data(store: Any, *, year: int | None = None, jurisdiction: str
                     id=oid, name=normalize_name(name), jurisdiction=c.jurisdiction,
                     jurisdiction_code=c.jurisdiction_code)
     doc_ids = {c.document_id for c in commitments}
-    documents = {d.id: d for d in store.documents() if d.id in doc_ids}
+    documents = {i: all_documents[i] for i in sorted(doc_ids) if i in all_documents}
     if links is None:
         links = link_commitments(commitments)
     else:

@@ -1,44 +1,58 @@
-"""Recognise the layouts of 民生实事 lists and cut them into items.
+"""Orchestrate parsing: normalise, recover tables, segment the rest, read fields.
 
-Layouts handled:
-(a) a table exported as text: 序号/民生实事内容/牵头领导/责任单位 cells, one per tab-led
-    line, a cell continuing on following lines (seed 000);
-(b) items numbered with Chinese numerals ("一、" … "二十、"), each ending with its
-    departments in full-width parentheses (seed 003);
-(c) category headings ("一、教育服务（3项）") with items numbered "1．", "1.", "1、" or
-    "（1）" under them, followed by "牵头区领导：/责任单位：/牵头单位：/配合单位：" lines;
-plus real tables (docx, xlsx, csv, html) whose rows `kg.ingest.read` has keyed by column role.
+`parse_document(raw)` runs the stages of the ingest pipeline on one read document:
+normalise (script, chrome) -> real tables (raw.grids) and tables saved as text
+(`kg.ingest.tables` / `kg.ingest.rows`, when installed) -> segment the remaining running
+text (`kg.ingest.segment`) -> fields (`kg.ingest.fields`). It records which layout it
+recognised so the ingest summary can say it. The legacy table-text reader below stays
+as a fallback until every table layout goes through `kg.ingest.rows`.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
-from kg.errors import InputError
-from kg.ingest.fields import column_role
+from kg.errors import InputError, TooLargeError
+from kg.ingest.fields import (
+    Fields,
+    column_role,
+    extract_fields,
+    field_line,
+    parse_departments,
+    parse_officials,
+)
+from kg.ingest.normalise import NormalisedText, normalise_lines, to_simplified
 from kg.ingest.read import RawDocument
-from kg.text import CN_NUMERAL_CHARS, chinese_to_int, collapse_spaces, normalize_name
-from kg.vocab.departments import looks_like_department, split_departments
+from kg.ingest.segment import Segment, clean_line, is_heading, segment_lines
+from kg.text import CN_NUMERAL_CHARS, chinese_to_int, collapse_spaces
+
+
+def _table_stage() -> tuple[Any, Any]:
+    """kg.ingest.tables and kg.ingest.rows, or (None, None) before the tables stage is merged.
+
+    Imported at call time: rows builds ParsedItems, so it imports this module.
+    """
+    from importlib import import_module
+
+    try:
+        tables, rows = import_module("kg.ingest.tables"), import_module("kg.ingest.rows")
+    except ModuleNotFoundError as exc:  # pragma: no cover - depends on the merge order
+        # Only the stage's absence is tolerated; a broken import inside it must show.
+        if exc.name not in ("kg.ingest.rows", "kg.ingest.tables"):
+            raise
+        return None, None
+    return tables, rows
 
 _CN = "一二三四五六七八九十百零〇两"
 _HEADING_RE = re.compile(rf"^([{_CN}]+)\s*[、.．]\s*(.+)$")
-_ITEM_AR_RE = re.compile(r"^(\d{1,3})\s*[．.、]\s*(?!\d)(.+)$")
-_ITEM_PAREN_RE = re.compile(rf"^[（(]\s*(\d{{1,3}}|[{_CN}]+)\s*[）)]\s*(.+)$")
 _COUNT_SUFFIX_RE = re.compile(r"\s*[（(]\s*[\d" + CN_NUMERAL_CHARS + r"]+\s*(?:项|件)\s*[）)]\s*$")
-_META_KEYS = {
-    "officials": ("牵头区领导", "牵头县领导", "牵头市领导", "牵头领导", "责任领导", "分管区领导", "区级领导", "分管领导"),
-    "lead_departments": ("牵头单位", "牵头部门", "主责单位"),
-    "cooperating": ("配合单位", "协办单位", "配合部门"),
-    "departments": ("责任单位", "责任部门", "承办单位", "实施单位"),
-}
-_META_RE = re.compile(
-    r"^(" + "|".join(k for keys in _META_KEYS.values() for k in keys) + r")\s*[:：]\s*(.*)$"
-)
-_TRAILING_PAREN_RE = re.compile(r"[（(]([^（）()]+)[）)]\s*[。.；;]?\s*$")
-_SENTENCE_END_RE = re.compile(r"[。；;）)]\s*$")
-_MD_PREFIX_RE = re.compile(r"^\s*(?:#{1,6}\s+|[-*+>]\s+)")
-_NAME_SPLIT_RE = re.compile(r"[、，,；;/\n]+")
+_LABELLED_RE = re.compile(r"^[\u4e00-\u9fff]{2,8}\s*[:：]")
+_LABEL_RE = re.compile(r"^(?:项目名称|实事名称|名称)\s*[:：]\s*(.+)$")
+# Items per document before parsing stops: a real list has tens, a city's annual plan a
+# few hundred; thousands mean a wrong file or a runaway split.
+MAX_ITEMS = 2000
 
 
 @dataclass
@@ -69,10 +83,7 @@ class ParsedDocument:
 
 def split_officials(cell: str) -> list[str]:
     """Split a 牵头领导 cell into names, whitespace-normalised ("张  源" -> 张源)."""
-    # A job title in parentheses ("张源（副区长）") is not part of the name.
-    cell = re.sub(r"[（(][^（）()]*[）)]", "", cell)
-    names = [normalize_name(p) for p in _NAME_SPLIT_RE.split(cell)]
-    return list(dict.fromkeys(n for n in names if n))
+    return parse_officials(cell)
 
 
 def make_title(text: str) -> str:
@@ -84,34 +95,31 @@ def make_title(text: str) -> str:
     return clause if len(clause) <= 60 else clause[:60] + "…"
 
 
-def _apply_meta(item: ParsedItem, key: str, value: str) -> None:
-    role = next(r for r, keys in _META_KEYS.items() if key in keys)
-    if role == "officials":
-        item.officials.extend(n for n in split_officials(value) if n not in item.officials)
-        return
-    names = split_departments(value)
-    if role == "lead_departments":
-        item.lead_departments.extend(names)
-    item.departments.extend(n for n in names if n not in item.departments)
+def apply_fields(item: ParsedItem, found: Fields) -> None:
+    """Merge fields read from a cell, clause or line into the item, keeping roles and order."""
+    for name in found.officials:
+        if name not in item.officials:
+            item.officials.append(name)
+    for name, role in found.departments:
+        _add_department(item, name, role)
+    if found.progress:
+        item.progress = f"{item.progress}；{found.progress}" if item.progress else found.progress
+    if found.deadline and not item.deadline:
+        item.deadline = found.deadline
 
 
-def _strip_trailing_departments(item: ParsedItem) -> None:
-    m = _TRAILING_PAREN_RE.search(item.text)
-    if not m:
+def _add_department(item: ParsedItem, name: str, role: str) -> None:
+    if name in item.departments:
         return
-    inner = m.group(1)
-    parts = [p for p in re.split(r"[；;]", inner) if p.strip()]
-    metas = [_META_RE.match(p.strip()) for p in parts]
-    if all(metas):
-        for meta in metas:
-            assert meta is not None
-            _apply_meta(item, meta.group(1), meta.group(2))
+    if role == "lead":
+        # Leads come first, whatever order the layout states them in.
+        n_leads = sum(1 for d in item.departments if d in item.lead_departments)
+        item.departments.insert(n_leads, name)
+        item.lead_departments.append(name)
     else:
-        names = split_departments(inner)
-        if not names or not all(looks_like_department(n) for n in names):
-            return
-        item.departments.extend(n for n in names if n not in item.departments)
-    item.text = item.text[: m.start()].rstrip() or item.text
+        item.departments.append(name)
+        if role == "supporting":
+            item.supporting_departments.append(name)
 
 
 def _parse_table_text(lines: list[str]) -> tuple[str | None, list[dict[str, str]]] | None:
@@ -176,82 +184,170 @@ def parse_rows(rows: list[dict[str, str]], layout: str) -> list[ParsedItem]:
         text = collapse_spaces(body.replace("\n", ""))
         item = ParsedItem(seq=seq, text=text, category=row.get("category") or category)
         item.title = collapse_spaces(row["title"]) if row.get("title") and row.get("text") else make_title(text)
-        item.officials = split_officials(row.get("officials", ""))
-        item.lead_departments = split_departments(row.get("lead", ""))
-        item.supporting_departments = split_departments(row.get("supporting", ""))
+        item.officials = parse_officials(row.get("officials", ""))
         for key in ("lead", "departments", "supporting"):
-            item.departments.extend(n for n in split_departments(row.get(key, "")) if n not in item.departments)
+            for name, role in parse_departments(row.get(key, ""), key if key != "departments" else "responsible"):
+                _add_department(item, name, role)
+        for key in ("progress", "deadline"):
+            if row.get(key, "").strip():
+                setattr(item, key, collapse_spaces(row[key]))
         if not item.departments:
-            _strip_trailing_departments(item)
+            found = extract_fields(item.text)
+            item.text = found.text or item.text
+            apply_fields(item, found)
         items.append(item)
     return items
 
 
-def _parse_lines(lines: list[str]) -> tuple[str | None, str, list[ParsedItem]]:
-    """Layouts (b) and (c): numbered items, optional headings and meta lines."""
-    clean = [_MD_PREFIX_RE.sub("", ln).strip() for ln in lines]
-    clean = [ln.replace("**", "") for ln in clean if ln]
-    has_arabic = any(_ITEM_AR_RE.match(ln) or _ITEM_PAREN_RE.match(ln) for ln in clean)
-    # "一、" lines are category headings only when they read like one ("（3项）", or a phrase
-    # not ending a sentence); "一、…。（区人社局）" items with "1." sub-points are layout (b).
-    cn_lines = [ln for ln in clean if _HEADING_RE.match(ln)]
-    grouped = has_arabic and all(
-        _COUNT_SUFFIX_RE.search(ln) or (len(ln) <= 40 and not _SENTENCE_END_RE.search(ln)) for ln in cn_lines)
+def items_from_segments(segs: list[Segment], norm: NormalisedText) -> list[ParsedItem]:
+    """ParsedItems from segments: join each item's lines, then read its fields."""
+    lines = norm.lines
     items: list[ParsedItem] = []
+    for n, seg in enumerate(segs, 1):
+        pieces = [seg.head] + [clean_line(lines[i])[0] for i, _ in seg.parts[1:]]
+        text = collapse_spaces(_join(pieces))
+        found = extract_fields(text)
+        item = ParsedItem(seq=seg.seq if seg.seq is not None else n, text=found.text or text, category=seg.category)
+        apply_fields(item, found)
+        last_role: str | None = None
+        for i, _ in seg.fields:
+            line = clean_line(lines[i])[0]
+            pairs = field_line(line)
+            if pairs is None and last_role is not None:  # names under "责任单位：" on their own lines
+                extra = Fields(text="")
+                extra.add(last_role, line)
+                apply_fields(item, extra)
+                continue
+            if pairs is None:  # "（区城乡交运局）" or "区卫健局牵头，区民政局配合" on its own line
+                found = extract_fields("x" + line)
+                if not found.departments:
+                    found = Fields(text="", departments=parse_departments(line))
+                apply_fields(item, found)
+                continue
+            for role, value in pairs:
+                extra = Fields(text="")
+                extra.add(role, value)
+                apply_fields(item, extra)
+            # A key with nothing after it ("责任单位：") takes the names on the next lines.
+            last_role = pairs[-1][0] if pairs and not pairs[-1][1] and pairs[-1][0] != "progress" else None
+        # An outline item's first line is its name ("第一项　学前教育扩容工程"), the rest its content.
+        if seg.title:
+            item.title = seg.title
+        elif (label := _LABEL_RE.match(seg.head)) and len(pieces) > 1:
+            item.title = collapse_spaces(label.group(1))  # "1. 项目名称：新建学校" then its content
+        elif len(pieces) > 1 and is_heading(seg.head):
+            item.title = collapse_spaces(seg.head)
+        else:
+            item.title = make_title(item.text)
+        if norm.original is not None:
+            item.original_text = collapse_spaces("".join(_original_pieces(seg, norm.original, lines)))
+        items.append(item)
+    return items
+
+
+def _join(pieces: list[str]) -> str:
+    """Wrapped lines join directly; a labelled line ("建设内容：…") after an unfinished one gets a "；"."""
+    out = pieces[0]
+    for piece in pieces[1:]:
+        if _LABELLED_RE.match(piece) and out and out[-1] not in "。；;，,：:！？":
+            out += "；"
+        out += piece
+    return out
+
+
+def _original_pieces(seg: Segment, original: list[str], lines: list[str]) -> list[str]:
+    # t2s maps character for character, so the simplified line's offsets hold in the original.
+    first_i, first_c = seg.parts[0]
+    head_at = first_c + max(0, len(lines[first_i][first_c:]) - len(lines[first_i][first_c:].lstrip()))
+    head = original[first_i][head_at: head_at + len(seg.head)] if seg.marker == "sentence" else original[first_i][head_at:]
+    if seg.marker != "sentence":
+        cut = len(clean_line(lines[first_i])[0]) - len(seg.head.strip())
+        head = clean_line(original[first_i])[0][cut:] if cut >= 0 else head
+    return [head] + [clean_line(original[i])[0] for i, _ in seg.parts[1:]]
+
+
+def _grid_items(grids: list[list[list[str]]], traditional: bool) -> tuple[list[ParsedItem], str | None, list[str]]:
+    """Items from real tables (docx/html/xlsx/pdf grids), via kg.ingest.rows when present."""
+    _, _rows = _table_stage()
+    if _rows is None:
+        return [], None, []
+    items: list[ParsedItem] = []
+    layout = None
     titles: list[str] = []
-    category: str | None = None
-    current: ParsedItem | None = None
-    for line in clean:
-        meta = _META_RE.match(line)
-        if meta and current is not None:
-            _apply_meta(current, meta.group(1), meta.group(2))
+    for grid in grids:
+        if traditional:
+            grid = [[to_simplified(c or "") for c in row] for row in grid]
+        found = _rows.items_from_grid(grid)
+        if found is None:
             continue
-        heading = _HEADING_RE.match(line)
-        if heading and grouped:
-            category = _COUNT_SUFFIX_RE.sub("", heading.group(2)).strip().rstrip("：:")
-            current = None
+        items.extend(found.items)
+        layout = layout or found.layout
+        titles.extend(found.title_lines)
+    return items, layout, titles
+
+
+def _text_table_items(lines: list[str]) -> tuple[list[ParsedItem], str | None, list[str], set[int]]:
+    """Items from tables saved as text; the line numbers they cover are returned too."""
+    _tables, _rows = _table_stage()
+    if _tables is None or _rows is None:
+        legacy = _parse_table_text(lines)
+        if legacy is None:
+            return [], None, [], set()
+        title, rows = legacy
+        return parse_rows(rows, "table-text"), "table-text", [title] if title else [], set(range(len(lines)))
+    items: list[ParsedItem] = []
+    covered: set[int] = set()
+    layout = None
+    titles: list[str] = []
+    for table in _tables.find_text_tables(lines):
+        found = _rows.items_from_grid(table.grid, getattr(table, "layout", "table-text"),
+                                      multiline=getattr(table, "multiline", False))
+        if found is None:
             continue
-        item_m = heading if not grouped else (_ITEM_AR_RE.match(line) or _ITEM_PAREN_RE.match(line))
-        if item_m:
-            current = ParsedItem(seq=chinese_to_int(item_m.group(1)), text=item_m.group(2).strip(), category=category)
-            items.append(current)
-        elif current is not None:
-            current.text += line  # a wrapped line or a "1." sub-point of a layout (b) item
-        elif not items:
-            titles.append(line)
-    for item in items:
-        _strip_trailing_departments(item)
-        item.text = collapse_spaces(item.text)
-        item.title = make_title(item.text)
-    # Numbering restarts under each heading in layout (c); ids need one sequence per list.
-    numbers = [it.seq for it in items]
-    if numbers != sorted(set(numbers)):
+        items.extend(found.items)
+        covered.update(range(table.start, table.end))
+        layout = layout or found.layout
+        titles.extend(found.title_lines)
+    return items, layout, titles, covered
+
+
+def _pick_title(candidates: list[str]) -> str | None:
+    # A title names the list and is short; a lede mentioning 民生实事 is a sentence.
+    cands = [c.strip() for c in candidates if c and c.strip()]
+    named = [t for t in cands if "民生" in t or "实事" in t]
+    return next((t for t in named if len(t) <= 50 and not t.endswith("。")), named[0] if named else
+                cands[0] if cands else None)
+
+
+def parse_document(raw: RawDocument, *, max_items: int = MAX_ITEMS) -> ParsedDocument:
+    """Cut a read document into items; raise InputError when none are recognisable."""
+    norm = normalise_lines(raw.lines)
+    title_lines = [to_simplified(t) for t in raw.title_lines]
+    candidates: list[tuple[list[ParsedItem], str, list[str]]] = []
+    items, layout, titles = _grid_items(raw.grids, norm.traditional)
+    if items:
+        candidates.append((items, layout or "grid", titles))
+    elif raw.kind == "table" and raw.rows:  # the reader keyed the rows (legacy path)
+        candidates.append((parse_rows(raw.rows, "table"), "table", []))
+    items, layout, titles, covered = _text_table_items(norm.lines)
+    if items:
+        candidates.append((items, layout or "text-table", titles))
+    rest = [ln if i not in covered else "" for i, ln in enumerate(norm.lines)]
+    seg = segment_lines(rest)
+    if seg.segments:
+        candidates.append((items_from_segments(seg.segments, norm), seg.layout, seg.title_lines))
+    if not candidates or not any(c[0] for c in candidates):
+        raise InputError(f"{raw.path}: no recognisable 民生实事 items; expected numbered items, a 序号/内容 table, "
+                         "a sentence listing them after 分别是：, or 项目名称：描述 paragraphs")
+    # One list per document: the reading that finds most items wins (a stray numbered
+    # paragraph beside a table is not the list).
+    items, layout, titles = max(candidates, key=lambda c: len(c[0]))
+    if len(items) > max_items:
+        raise TooLargeError(f"{raw.path}: {len(items)} items, more than the limit of {max_items} per document; "
+                            "pass --max-items to raise it")
+    seqs = [it.seq for it in items]
+    if len(set(seqs)) != len(seqs):
         for i, item in enumerate(items, 1):
             item.seq = i
-    layout = "grouped" if grouped else "numbered"
-    title = next((t for t in titles if "民生" in t or "实事" in t), titles[0] if titles else None)
-    return title, layout, items
-
-
-def parse_document(raw: RawDocument) -> ParsedDocument:
-    """Cut a read document into items; raise InputError when none are recognisable."""
-    if raw.kind == "table":
-        items = parse_rows(raw.rows, "table")
-        title = next((t for t in raw.title_lines if "民生" in t or "实事" in t), None)
-        parsed = ParsedDocument(title=title, layout="table", items=items)
-    else:
-        table_text = _parse_table_text(raw.lines)
-        if table_text is not None:
-            title, rows = table_text
-            parsed = ParsedDocument(title=title, layout="table-text", items=parse_rows(rows, "table-text"))
-        else:
-            title, layout, items = _parse_lines(raw.lines)
-            title = title or next((t for t in raw.title_lines if "民生" in t or "实事" in t), None)
-            parsed = ParsedDocument(title=title, layout=layout, items=items)
-    if not parsed.items:
-        raise InputError(f"{raw.path}: no recognisable 民生实事 items; expected numbered items or a 序号/内容 table")
-    seqs = [it.seq for it in parsed.items]
-    if len(set(seqs)) != len(seqs):
-        for i, item in enumerate(parsed.items, 1):
-            item.seq = i
-    return parsed
+    title = _pick_title(titles) or _pick_title(title_lines) or _pick_title(seg.title_lines)
+    return ParsedDocument(title=title, layout=layout, items=items)

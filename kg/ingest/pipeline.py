@@ -15,8 +15,8 @@ from typing import Any
 
 from kg.errors import InputError
 from kg.ingest.corpus import ManifestEntry, lookup_manifest, read_manifest
-from kg.ingest.parse import ParsedDocument, parse_document
-from kg.ingest.read import SUPPORTED_SUFFIXES, read_document
+from kg.ingest.parse import MAX_ITEMS, ParsedDocument, parse_document
+from kg.ingest.read import SUPPORTED_SUFFIXES, RawDocument, read_document
 from kg.ingest.targets import extract_targets
 from kg.model import Commitment, DepartmentRef, Document
 from kg.store.db import Store
@@ -25,7 +25,7 @@ from kg.vocab.places import Jurisdiction, find_jurisdiction_in, find_year_in, re
 from kg.vocab.taxonomy import classify_commitment, load_taxonomy
 
 # Bump when parsing or enrichment changes, so unchanged files are re-parsed on the next ingest.
-PARSER_VERSION = "2"
+PARSER_VERSION = "3"
 
 Progress = Callable[[str], None]
 
@@ -40,6 +40,10 @@ class IngestSummary:
     officials: int = 0
     targets: int = 0
     unknown_departments: list[str] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)  # {"source", "reason"} under --skip-bad
+    dry_run: bool = False
+    # Under --dry-run: what would be stored, per document ({"id", "source", "commitments": [...]}).
+    preview: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -47,6 +51,22 @@ class IngestSummary:
 
 def collect_files(paths: Iterable[Path]) -> list[Path]:
     """Expand directories into the supported files under them, in a stable order."""
+    return _collect(paths)[0]
+
+
+def _collect(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Files to read and files skipped with the reason; the reader's version when it has one."""
+    paths = list(paths)
+    try:
+        from kg.ingest.read import collect_files as read_collect  # type: ignore[attr-defined]
+    except ImportError:
+        read_collect = None
+    if read_collect is not None:
+        found = read_collect(paths)
+        if isinstance(found, tuple):
+            files, skipped = found
+            return list(files), [(Path(p), str(r)) for p, r in skipped]
+        return list(found), []
     files: list[Path] = []
     for path in map(Path, paths):
         if not path.exists():
@@ -59,7 +79,7 @@ def collect_files(paths: Iterable[Path]) -> list[Path]:
             files.extend(found)
         else:
             files.append(path)
-    return list(dict.fromkeys(files))
+    return list(dict.fromkeys(files)), []
 
 
 def _manifests_near(files: list[Path]) -> list[ManifestEntry]:
@@ -71,23 +91,50 @@ def _manifests_near(files: list[Path]) -> list[ManifestEntry]:
     return entries
 
 
-def _identify(path: Path, parsed: ParsedDocument, entry: ManifestEntry | None, year: int | None,
-              jurisdiction: str | None) -> tuple[Jurisdiction, int]:
-    # Explicit beats inferred: flags, then a manifest the user wrote, then the title's wording.
-    title = parsed.title or ""
+def _identify(path: Path, raw: RawDocument, parsed: ParsedDocument, entry: ManifestEntry | None, year: int | None,
+              jurisdiction: str | None, known: Iterable[str] = ()) -> tuple[Jurisdiction, int, list[str]]:
+    # Explicit beats inferred: flags, then a manifest the user wrote, then what the text says
+    # (title, metadata, notice text, document number: kg.ingest.place when installed).
     if year is not None and not 1949 <= year <= 2100:
         raise InputError(f"--year: expected a four-digit year such as 2025, got {year}")
-    jur = resolve_jurisdiction(jurisdiction) if jurisdiction else None
+    jur = resolve_jurisdiction(jurisdiction, known) if jurisdiction else None
     if jur is None and entry is not None:
         jur = resolve_jurisdiction(f"{entry.jurisdiction}:{entry.code}" if entry.code else entry.jurisdiction)
-    jur = jur or find_jurisdiction_in(title)
-    found_year = year or (entry.year if entry else None) or find_year_in(title)
+    found_year = year or (entry.year if entry else None)
+    warnings: list[str] = []
+    if jur is None or found_year is None:
+        text_jur, text_year, warnings = read_place_and_year(path, raw, parsed, need_place=jur is None)
+        jur = jur or text_jur
+        found_year = found_year or text_year
     missing = [flag for flag, value in (("--year", found_year), ("--jurisdiction", jur)) if value is None]
     if missing:
         raise InputError(f"{path}: the document does not state its {' and '.join(m[2:] for m in missing)}; "
                          f"pass {' and '.join(missing)} or list the file in a manifest.toml beside it")
     assert jur is not None and found_year is not None
-    return jur, int(found_year)
+    return jur, int(found_year), warnings
+
+
+def read_place_and_year(path: Path, raw: RawDocument, parsed: ParsedDocument, *,
+                        need_place: bool = True) -> tuple[Jurisdiction | None, int | None, list[str]]:
+    """The jurisdiction and year the document states, or None; warnings about the place."""
+    from importlib import import_module
+
+    try:
+        identify_place_and_year = import_module("kg.ingest.place").identify_place_and_year
+    except ModuleNotFoundError as exc:
+        if exc.name != "kg.ingest.place":  # a broken import inside the module must show
+            raise
+        identify_place_and_year = None
+    if identify_place_and_year is not None:
+        found = identify_place_and_year(raw, raw.lines)
+        if getattr(found, "ambiguous", None) and need_place:
+            raise InputError(f"{path}: {found.ambiguous}")
+        return found.jurisdiction, found.year, list(getattr(found, "warnings", []))
+    # Fallback until kg.ingest.place is merged: the title, then the lines above the list.
+    texts = [parsed.title or "", *raw.title_lines, *[ln for ln in raw.lines[:40] if ln.strip()]]
+    jur = next((j for t in texts if (j := find_jurisdiction_in(t))), None)
+    found_year = next((y for t in texts if (y := find_year_in(t))), None)
+    return jur, found_year, []
 
 
 def build_commitments(parsed: ParsedDocument, doc: Document) -> tuple[list[Commitment], dict[str, tuple[str, ...]], list[str]]:
@@ -105,59 +152,102 @@ def build_commitments(parsed: ParsedDocument, doc: Document) -> tuple[list[Commi
             dep = resolve_department(name, doc.jurisdiction_code)
             if dep.id in (r.id for r in refs):
                 continue
-            refs.append(DepartmentRef(id=dep.id, name=dep.name, function=dep.function))
+            role = ("lead" if name in item.lead_departments
+                    else "supporting" if name in item.supporting_departments else "responsible")
+            refs.append(DepartmentRef(id=dep.id, name=dep.name, function=dep.function, role=role))
             seen = set(aliases.get(dep.id, ())) | set(dep.aliases) | {dep.as_written}
             aliases[dep.id] = tuple(sorted(seen - {dep.name}))
             if not dep.known and dep.name not in unknown:
                 unknown.append(dep.name)
-            if name in item.lead_departments:
+            if role == "lead":
                 leads.append(dep.id)
+        original_title = None
+        if item.original_text:
+            # The title is a span of the text; t2s keeps offsets, so cut the same span.
+            at = item.text.find(item.title)
+            original_title = item.original_text[at: at + len(item.title)] if at >= 0 else None
         commitments.append(Commitment(
             id=f"{doc.id}-{item.seq:02d}", document_id=doc.id, year=doc.year, jurisdiction=doc.jurisdiction,
             jurisdiction_code=doc.jurisdiction_code, seq=item.seq, title=item.title, text=item.text,
             category=item.category, officials=item.officials, departments=refs, targets=targets, themes=themes,
-            target_types=target_types, beneficiaries=beneficiaries, lead_departments=leads, source=doc.source))
+            target_types=target_types, beneficiaries=beneficiaries, lead_departments=leads, source=doc.source,
+            progress=item.progress, deadline=item.deadline, original_text=item.original_text,
+            original_title=original_title))
     return commitments, aliases, unknown
 
 
+def document_report(parsed: ParsedDocument) -> dict[str, Any]:
+    """What a user needs to see a bad parse at once: layout, items, items missing fields."""
+    return {
+        "layout": parsed.layout,
+        "items": len(parsed.items),
+        "no_department": sum(1 for it in parsed.items if not it.departments),
+        "no_official": sum(1 for it in parsed.items if not it.officials),
+    }
+
+
 def ingest_paths(store: Store, paths: Iterable[Path], *, year: int | None = None, jurisdiction: str | None = None,
-                 progress: Progress | None = None) -> IngestSummary:
-    """Ingest files and directories into the store; all or nothing."""
-    files = collect_files(paths)
+                 progress: Progress | None = None, dry_run: bool = False, skip_bad: bool = False,
+                 max_items: int = MAX_ITEMS) -> IngestSummary:
+    """Ingest files and directories into the store; all or nothing.
+
+    A file that cannot be read or parsed stops the batch before anything is stored, unless
+    ``skip_bad``: then it is listed in ``summary.skipped`` and the others are stored.
+    ``dry_run`` parses and enriches everything, stores nothing and fills ``summary.preview``.
+    """
+    if max_items < 1:
+        raise InputError(f"--max-items: expected a positive number of items per document, got {max_items}")
+    files, skipped = _collect(paths)
     manifest = _manifests_near(files)
-    summary = IngestSummary()
+    summary = IngestSummary(dry_run=dry_run)
+    summary.skipped.extend({"source": str(p), "reason": r} for p, r in skipped)
     batch = []
     claimed: dict[str, Path] = {}
+    known_codes = store.jurisdiction_codes() if store is not None else []
     now = datetime.now(UTC).isoformat(timespec="seconds")
     for path in files:
-        raw = read_document(path)
+        try:
+            raw = read_document(path)
+            parsed = parse_document(raw, max_items=max_items)
+            entry = lookup_manifest(path, hashlib.sha256(raw.data).hexdigest(), manifest)
+            jur, doc_year, warnings = _identify(path, raw, parsed, entry, year, jurisdiction, known_codes)
+        except InputError as exc:
+            if not skip_bad:
+                raise
+            summary.skipped.append({"source": str(path), "reason": str(exc)})
+            continue
         sha = hashlib.sha256(raw.data).hexdigest()
-        parsed = parse_document(raw)
+        report = document_report(parsed)
         # Reported once a file is understood, so a failing file's only output is its error.
         if progress:
-            progress(f"{path}: {len(parsed.items)} items ({parsed.layout})")
-        entry = lookup_manifest(path, sha, manifest)
-        jur, doc_year = _identify(path, parsed, entry, year, jurisdiction)
+            progress(f"{path}: {report['items']} items ({report['layout']}), {report['no_department']} without "
+                     f"department, {report['no_official']} without official")
         doc_id = f"{jur.code}-{doc_year}"
         if doc_id in claimed:
             raise InputError(f"{path}: same jurisdiction and year ({doc_id}) as {claimed[doc_id]}; ingest one list per year")
         claimed[doc_id] = path
-        state = store.document_state(doc_id)
+        state = None if dry_run else store.document_state(doc_id)
         if state == (sha, PARSER_VERSION):
-            summary.documents.append({"id": doc_id, "source": path.name, "status": "unchanged", "commitments": 0})
+            summary.documents.append({"id": doc_id, "source": path.name, "status": "unchanged", "commitments": 0,
+                                      **report, "warnings": warnings})
             continue
         doc = Document(id=doc_id, source=path.name, sha256=sha, year=doc_year, jurisdiction=jur.name,
                        jurisdiction_code=jur.code, title=parsed.title, layout=parsed.layout, ingested_at=now)
         commitments, aliases, unknown = build_commitments(parsed, doc)
         batch.append((doc, commitments, aliases))
-        summary.documents.append({"id": doc_id, "source": path.name, "status": "replaced" if state else "added",
-                                  "commitments": len(commitments)})
+        status = "would add" if dry_run else ("replaced" if state else "added")
+        summary.documents.append({"id": doc_id, "source": path.name, "status": status,
+                                  "commitments": len(commitments), **report, "warnings": warnings})
+        if dry_run:
+            summary.preview.append({"id": doc_id, "source": path.name, "jurisdiction": jur.name, "year": doc_year,
+                                    "title": parsed.title, "layout": parsed.layout,
+                                    "commitments": [c.to_dict() for c in commitments]})
         summary.commitments += len(commitments)
         summary.targets += sum(len(c.targets) for c in commitments)
         summary.departments += len({d.id for c in commitments for d in c.departments})
         summary.officials += len({o for c in commitments for o in c.officials})
         summary.unknown_departments.extend(u for u in unknown if u not in summary.unknown_departments)
-    if batch:
+    if batch and not dry_run:
         labels = {c.id: c.label for c in load_taxonomy().target_types}
         store.replace_documents(batch, PARSER_VERSION, labels)
     return summary

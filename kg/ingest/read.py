@@ -1,25 +1,25 @@
-"""Read a document file of any supported format into lines or table rows.
+"""Read a document file of any supported format into a RawDocument.
 
-Every format ends up as a `RawDocument`: either running lines (txt, md, docx paragraphs,
-html text) or table rows keyed by column role (docx/html tables, csv, xlsx), so the
-layout parser in `kg.ingest.parse` does not care where the text came from.
+Every format (one reader module each under kg/ingest/formats/) ends up as running lines in
+reading order, table grids, title lines and page metadata, so the stages after reading do not
+care where the text came from. Size limits (kg/ingest/formats/limits.py) apply while reading.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from kg.errors import InputError
 from kg.ingest.fields import column_role
-from kg.text import normalize_text
+from kg.ingest.formats import READERS, REFUSED, limits, reader_for
+from kg.ingest.formats.limits import check_bytes
+from kg.ingest.formats.text import decode_text
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".csv", ".xlsx", ".html", ".htm")
-_MAX_HEADER_LEN = 12
-_NUMBERED_RE = re.compile(r"^\s*(?:\d{1,3}|[一二三四五六七八九十]+)\s*[、.．]|^\s*[（(]")
+SUPPORTED_SUFFIXES = tuple(READERS)
+_SPREADSHEETS = (".csv", ".tsv", ".xlsx", ".xlsm", ".xls")
+__all__ = ["RawDocument", "collect_files", "decode_text", "read_bytes", "read_document", "rows_from_table"]
 
 @dataclass
 class RawDocument:
@@ -34,6 +34,10 @@ class RawDocument:
     # Tables as grids of cell text in document order (docx/html/xlsx/csv/pdf), header rows
     # included; `kg.ingest.rows.items_from_grid` finds the header and the items.
     grids: list[list[list[str]]] = field(default_factory=list)
+    # For each grid, the index in `lines` where it sits (its text comes before lines[grid_at[i]]).
+    grid_at: list[int] = field(default_factory=list)
+    # Page metadata found in chrome or a key/value table: 索引号, 发布机构, 成文日期, 文号…
+    meta: dict[str, str] = field(default_factory=dict)
 
 
 def rows_from_table(table: list[list[str]], path: Path) -> tuple[list[str], list[dict[str, str]]]:
@@ -65,155 +69,99 @@ def rows_from_table(table: list[list[str]], path: Path) -> tuple[list[str], list
     return titles, rows
 
 
-def decode_text(data: bytes, path: Path) -> str:
-    """Decode bytes as UTF-8 (with or without BOM) or GB18030/GBK; refuse binary data."""
-    if not data.strip():
-        raise InputError(f"{path}: file is empty; expected a 民生实事 list")
-    if b"\x00" in data[:4096]:
-        raise InputError(f"{path}: looks like a binary file; expected text (UTF-8 or GB18030)")
-    for encoding in ("utf-8-sig", "gb18030"):
+def _legacy_rows(raw: RawDocument) -> None:
+    # Today's parser reads item tables as rows keyed by column role (kg.ingest.rows replaces this).
+    for grid in raw.grids:
         try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        # GB18030 decodes almost any byte soup; control characters betray binary data.
-        controls = sum(1 for ch in text[:4096] if ord(ch) < 32 and ch not in "\t\n\r\f\v")
-        if controls > max(2, len(text[:4096]) // 100):
-            raise InputError(f"{path}: looks like a binary file; expected text (UTF-8 or GB18030)")
-        return text
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    if best is None:
-        raise InputError(f"{path}: cannot detect the text encoding; expected UTF-8 or GB18030")
-    return str(best)
-
-
-def _read_text(raw: RawDocument) -> None:
-    text = normalize_text(decode_text(raw.data, raw.path))
-    raw.lines = text.split("\n")
-
-
-def _read_csv(raw: RawDocument) -> None:
-    text = normalize_text(decode_text(raw.data, raw.path))
-    try:
-        delimiters = [csv.Sniffer().sniff(text[:2048], delimiters=",\t;").delimiter]
-    except csv.Error:
-        delimiters = []
-    # The sniffer guesses from a sample and can be fooled by ";" in the text; the right
-    # delimiter is the one under which a header row appears.
-    for delimiter in dict.fromkeys([*delimiters, ",", "\t", ";"]):
-        table = [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
-        try:
-            raw.title_lines, raw.rows = rows_from_table(table, raw.path)
-        except InputError:
-            continue
-        raw.kind = "table"
-        return
-    raise InputError(f"{raw.path}: expected a header row with 序号/民生实事内容/牵头领导/责任单位 columns")
-
-
-def _read_xlsx(raw: RawDocument) -> None:
-    from openpyxl import load_workbook
-
-    try:
-        # Not read_only: merged ranges are only visible in a fully loaded sheet.
-        wb = load_workbook(io.BytesIO(raw.data), data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a broken zip
-        raise InputError(f"{raw.path}: not a readable .xlsx workbook ({type(exc).__name__}); expected an Excel 2007+ spreadsheet") from None
-    ws = wb.worksheets[0]
-    table = [["" if v is None else normalize_text(str(v)) for v in row] for row in ws.iter_rows(values_only=True)]
-    # A leader or unit merged over several rows belongs to each of them, as in a docx table.
-    for rng in ws.merged_cells.ranges:
-        top = table[rng.min_row - 1][rng.min_col - 1]
-        for r in range(rng.min_row - 1, rng.max_row):
-            for c in range(rng.min_col - 1, rng.max_col):
-                table[r][c] = top
-    wb.close()
-    raw.title_lines, raw.rows = rows_from_table(table, raw.path)
-    raw.kind = "table"
-
-
-def _read_docx(raw: RawDocument) -> None:
-    import docx
-
-    try:
-        document = docx.Document(io.BytesIO(raw.data))
-    except Exception as exc:  # python-docx raises zip/xml errors of several types
-        raise InputError(f"{raw.path}: not a readable .docx document ({type(exc).__name__}); expected a Word 2007+ document") from None
-    lines = [normalize_text(p.text) for p in document.paragraphs]
-    for table in document.tables:
-        cells = [[normalize_text(c.text) for c in row.cells] for row in table.rows]
-        try:
-            titles, rows = rows_from_table(cells, raw.path)
-        except InputError:
-            lines.extend("\n".join(dict.fromkeys(r)) for r in cells)  # a layout table, not a list
-            continue
-        raw.rows.extend(rows)
-        raw.kind = "table"
-    raw.lines = [seg for line in lines for seg in line.split("\n")]
-    raw.title_lines = [ln for ln in raw.lines if ln.strip()][:3] if raw.kind == "table" else []
-
-
-_HTML_BLOCKS = ["p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "br"]
-
-
-def _read_html(raw: RawDocument) -> None:
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(decode_text(raw.data, raw.path), "html.parser")
-    for tag in soup(["script", "style", "noscript"]):
-        tag.decompose()
-    titles = [normalize_text(t.get_text(" ", strip=True)) for t in soup.find_all(["title", "h1", "h2"])]
-    for table in soup.find_all("table"):
-        cells = [
-            [normalize_text(c.get_text("\n", strip=True)) for c in tr.find_all(["td", "th"])]
-            for tr in table.find_all("tr")
-        ]
-        try:
-            _, rows = rows_from_table(cells, raw.path)
+            titles, rows = rows_from_table(grid, raw.path)
         except InputError:
             continue
         raw.rows.extend(rows)
         raw.kind = "table"
-        table.decompose()
-    # An <ol> numbers its items only when rendered; the parser needs the numbers in the text.
-    for ol in soup.find_all("ol"):
-        for i, li in enumerate(ol.find_all("li", recursive=False), 1):
-            if not _NUMBERED_RE.match(li.get_text(strip=True)):
-                li.insert(0, f"{i}. ")
-    # Break lines at block ends only, so <p><b>一、</b>标题</p> stays one line.
-    for tag in soup.find_all(_HTML_BLOCKS):
-        if tag.name == "br":
-            tag.replace_with("\n")
-        else:
-            tag.append("\n")
-    body = soup.body or soup
-    text = normalize_text(body.get_text(""))
-    raw.lines = [re.sub(r"[ \t]+$", "", ln) for ln in text.split("\n")]
-    raw.title_lines = [t for t in titles if t]
-
-
-_READERS = {
-    ".txt": _read_text, ".md": _read_text, ".csv": _read_csv, ".xlsx": _read_xlsx,
-    ".docx": _read_docx, ".html": _read_html, ".htm": _read_html,
-}
+        if not raw.title_lines:
+            raw.title_lines = titles
 
 
 def read_document(path: Path) -> RawDocument:
-    """Read one file; raise InputError naming the file for anything unreadable."""
+    """Read one file; raise InputError (TooLargeError for limits) naming the file for anything unreadable."""
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path}: no such file or directory")
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory; expected a file (directories are expanded by collect_files)")
     suffix = path.suffix.lower()
-    if suffix not in _READERS:
+    if suffix in REFUSED:
+        raise InputError(f"{path}: {REFUSED[suffix]}")
+    reader = reader_for(suffix)
+    if reader is None:
         raise InputError(f"{path}: unsupported file type {suffix or '(none)'}; expected one of {', '.join(SUPPORTED_SUFFIXES)}")
     try:
+        check_bytes(path, path.stat().st_size)
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: cannot read the file ({exc.strerror or type(exc).__name__}); expected a readable document") from None
+    return read_bytes(path, data)
+
+
+def read_bytes(path: Path, data: bytes) -> RawDocument:
+    """Read a document from its bytes (an upload); `path` names it and gives its format."""
+    path = Path(path)
+    check_bytes(path, len(data))
+    suffix = path.suffix.lower()
+    if suffix in REFUSED:
+        raise InputError(f"{path}: {REFUSED[suffix]}")
+    reader = reader_for(suffix)
+    if reader is None:
+        raise InputError(f"{path}: unsupported file type {suffix or '(none)'}; expected one of {', '.join(SUPPORTED_SUFFIXES)}")
     if not data.strip():
         raise InputError(f"{path}: file is empty; expected a 民生实事 list")
     raw = RawDocument(path=path, data=data)
-    _READERS[suffix](raw)
+    reader(raw)
+    _legacy_rows(raw)
+    if suffix in (".docx", ".pdf") and raw.kind == "table" and not raw.title_lines:
+        # The title of a Word or PDF list is one of the lines above its table.
+        first = raw.grid_at[0] if raw.grid_at else len(raw.lines)
+        raw.title_lines = [ln for ln in raw.lines[:first] if ln.strip()][:3] or [ln for ln in raw.lines if ln.strip()][:3]
+    if suffix in _SPREADSHEETS and raw.kind != "table":
+        raise InputError(f"{path}: expected a header row with 序号/民生实事内容/牵头领导/责任单位 columns")
     return raw
+
+
+def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Expand directories into the files we can read, in a stable order.
+
+    Returns (files, skipped): skipped names each file under a directory that was left out and
+    why. A file named explicitly that cannot be read is an InputError instead.
+    """
+    files: list[Path] = []
+    skipped: list[tuple[Path, str]] = []
+    for path in map(Path, paths):
+        if not path.exists():
+            raise InputError(f"{path}: no such file or directory")
+        if not path.is_dir():
+            suffix = path.suffix.lower()
+            if suffix in REFUSED:
+                raise InputError(f"{path}: {REFUSED[suffix]}")
+            if reader_for(suffix) is None:
+                raise InputError(f"{path}: unsupported file type {suffix or '(none)'}; expected one of {', '.join(SUPPORTED_SUFFIXES)}")
+            files.append(path)
+            continue
+        found = []
+        for p in sorted(path.rglob("*")):
+            if not p.is_file() or any(part.startswith(".") for part in p.relative_to(path).parts):
+                continue
+            suffix = p.suffix.lower()
+            if p.name in ("manifest.toml", "gold.json"):
+                continue
+            if suffix in REFUSED:
+                skipped.append((p, REFUSED[suffix]))
+            elif reader_for(suffix) is None:
+                skipped.append((p, f"unsupported file type {suffix or '(none)'}"))
+            elif p.stat().st_size > limits.MAX_FILE_BYTES:
+                skipped.append((p, f"larger than {limits.MAX_FILE_BYTES // 2**20} MB"))
+            else:
+                found.append(p)
+        if not found:
+            raise InputError(f"{path}: directory holds no supported files ({', '.join(SUPPORTED_SUFFIXES)})")
+        files.extend(found)
+    return list(dict.fromkeys(files)), skipped

@@ -17,11 +17,19 @@ _UNITS = sorted([
     "个百分点", "平方公里", "平方米", "公里", "千米", "人次", "场次", "村次", "户次", "车次", "个", "所", "处",
     "家", "张", "人", "场", "件", "名", "元", "米", "亩", "套", "座", "条", "台", "把", "户", "项", "期", "周",
     "次", "辆", "间", "吨", "%", "批", "支", "份", "栋", "幢", "棵", "株", "册", "本", "床", "块", "站", "类", "㎡",
+    "批次", "口", "盏", "具", "门", "眼", "艘", "根", "段", "班", "届次", "架", "片", "公顷", "立方米", "千瓦", "辆次",
 ], key=len, reverse=True)  # longest first so 个百分点 beats 个 and 人次 beats 人
 _NUM_RE = re.compile(
     r"(?:(?P<lo>\d+(?:\.\d+)?)[-~－—～至到])?(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)(?P<mult>万|亿)?(?P<yu>余|多)?"
     r"(?P<unit>" + "|".join(map(re.escape, _UNITS)) + r")?(?P<post>以上|以下|以内|左右|余|多)?")
 _MULT = {"万": 10_000, "亿": 100_000_000}
+# Traditional forms of multipliers and measure words, one character to one so offsets into
+# the text as written stay valid (萬→万, 個→个, 戶→户, 處→处, 臺→台 …).
+_TRAD_UNITS = str.maketrans("萬億個戶處臺張間條場輛棟幢項號屆筆臺噸隻門盞", "万亿个户处台张间条场辆栋幢项号届笔台吨只门盏")
+# Clause boundaries are looked for this far from a number: a metric is a short phrase, and
+# a bounded window keeps extraction linear in the text size.
+_WINDOW = 80
+_CONTEXT = 300
 _UNIT_ALIASES = {"㎡": "平方米", "千米": "公里"}
 # A number followed by these names a date, age, anniversary or line, not a quantity.
 _NOT_QUANTITY = ("周年", "周岁", "岁", "年", "月", "日", "号", "路", "时", "届", "级", "版", "代", "楼", "层")
@@ -74,7 +82,7 @@ def _strip_words(phrase: str) -> str:
 
 def _metric_before(text: str, start: int, floor: int) -> str:
     """The phrase between the previous clause boundary (or target) and the number."""
-    lo = max(floor, *(text.rfind(ch, 0, start) + 1 for ch in _CLAUSE_END))
+    lo = max(floor, start - _WINDOW, *(text.rfind(ch, max(0, start - _WINDOW), start) + 1 for ch in _CLAUSE_END))
     phrase = _strip_words(text[lo:start])
     if len(phrase) > 12:  # keep the object of the last verb, not the whole clause
         cut = max((phrase.rfind(v) + len(v) for v in _STRONG_VERBS if v in phrase[:-1]), default=0)
@@ -84,7 +92,8 @@ def _metric_before(text: str, start: int, floor: int) -> str:
 
 def _metric_after(text: str, end: int) -> str:
     """The noun a number qualifies when it precedes it (32所学校食堂, 750个停车场泊位)."""
-    clause_end = min([text.find(ch, end) for ch in _CLAUSE_END if text.find(ch, end) >= 0] or [len(text)])
+    hits = [text.find(ch, end, end + _WINDOW) for ch in _CLAUSE_END]
+    clause_end = min([h for h in hits if h >= 0] or [min(len(text), end + _WINDOW)])
     clause = text[end:clause_end].lstrip("的")
     if _LEAD_VERB_RE.match(clause) and "的" in clause:  # 300余名需要…康复训练的特需儿童
         clause = clause[clause.rfind("的") + 1:]
@@ -143,7 +152,7 @@ def extract_targets(text: str) -> list[Target]:
     """
     if not text:
         return []
-    norm = to_halfwidth(text)
+    norm = to_halfwidth(text).translate(_TRAD_UNITS)
     targets: list[Target] = []
     floor = 0
     for m in _NUM_RE.finditer(norm):
@@ -155,7 +164,9 @@ def extract_targets(text: str) -> list[Target]:
             continue
         unit = m.group("unit") or ""
         unit = _UNIT_ALIASES.get(unit, unit)
-        clause_lo = max(norm.rfind(ch, 0, m.start()) + 1 for ch in _CLAUSE_END)
+        clause_lo = max(m.start() - _WINDOW, *(norm.rfind(ch, max(0, m.start() - _WINDOW), m.start()) + 1
+                                                for ch in _CLAUSE_END))
+        clause_lo = max(0, clause_lo)
         metric = _metric_after(norm, m.end()) if norm[m.end(): m.end() + 1].strip(_CLAUSE_END + "、") else ""
         metric = metric or _metric_before(norm, m.start(), floor)
         if not metric and targets:  # 累计达20家以上: same metric as the target it follows
@@ -163,7 +174,9 @@ def extract_targets(text: str) -> list[Target]:
         comparator = _comparator(norm, m, clause_lo)
         if comparator == "exact" and targets and not norm[floor: m.start()].strip("、和及与 "):
             comparator = targets[-1].comparator  # 不少于30周、230村次: one bound for the list
-        concept = classify_target(metric, norm)
+        # The context that qualifies a target type is the item around it; a bounded window
+        # is the whole of any real item and keeps a runaway text linear.
+        concept = classify_target(metric, norm[max(0, m.start() - _CONTEXT): m.end() + _CONTEXT])
         targets.append(Target(
             metric=metric, value=value, unit=unit, comparator=comparator,
             cumulative="累计" in norm[clause_lo: m.start()], raw=text[m.start(): m.end()],

@@ -266,6 +266,10 @@ class Store:
                          jurisdiction_code=r["jurisdiction_code"], title=r["title"], layout=r["layout"],
                          ingested_at=r["ingested_at"]) for r in rows]
 
+    def jurisdiction_codes(self) -> list[str]:
+        """Codes of the jurisdictions the store holds (a short name means one of these first)."""
+        return [str(r[0]) for r in self.conn.execute("SELECT code FROM jurisdictions ORDER BY code")]
+
     def jurisdiction_code(self, value: str) -> str | None:
         """The code of a stored jurisdiction named by code, full name or short name (章丘 for 章丘区)."""
         value = normalize_name(value)
@@ -298,9 +302,14 @@ class Store:
         # 卫健局 (no prefix) should still find 区卫生健康局.
         return [d for d in deps if any(n.endswith(name) for n in (d.name, *d.aliases)) or name == d.function]
 
-    def commitments(self, *, year: int | None = None, jurisdiction: str | None = None, department: str | None = None,
-                    official: str | None = None, theme: str | None = None, ids: Iterable[str] | None = None) -> list[Commitment]:
-        """Commitments matching every filter given, ordered by jurisdiction code, year and seq."""
+    def _where(self, *, year: int | None = None, jurisdiction: str | None = None, department: str | None = None,
+               official: str | None = None, theme: str | None = None, ids: Iterable[str] | None = None
+               ) -> tuple[str, list[str | int]]:
+        """The WHERE clause of a filtered commitment query; id lists travel as one JSON parameter.
+
+        One parameter per id fails past SQLite's variable limit (32,766 on stock builds), and
+        chunking would break the ORDER BY; ``json_each`` takes any number in one bound value.
+        """
         where: list[str] = []
         args: list[str | int] = []
         if year is not None:
@@ -315,26 +324,82 @@ class Store:
                 where_ = f" of {jurisdiction}" if jurisdiction else ""
                 raise NotFoundError(f"department: no department{where_} matches {department!r}; "
                                     "`minsheng departments` lists them")
-            where.append(f"c.id IN (SELECT commitment_id FROM commitment_departments WHERE department_id IN ({','.join('?' * len(dep_ids))}))")
-            args.extend(dep_ids)
+            where.append("c.id IN (SELECT commitment_id FROM commitment_departments "
+                         "WHERE department_id IN (SELECT value FROM json_each(?)))")
+            args.append(json.dumps(dep_ids, ensure_ascii=False))
         if official:
             name = normalize_name(official)
             where.append("c.id IN (SELECT co.commitment_id FROM commitment_officials co JOIN officials o ON o.id = co.official_id WHERE o.name = ? OR o.id = ?)")
             args.extend([name, name])
-        if ids is not None:
-            id_list = list(ids) or ["\x00"]
-            where.append(f"c.id IN ({','.join('?' * len(id_list))})")
-            args.extend(id_list)
-        sql = ("SELECT c.*, d.year, d.jurisdiction_code, d.source, j.name AS jname FROM commitments c "
-               "JOIN documents d ON d.id = c.document_id JOIN jurisdictions j ON j.code = d.jurisdiction_code")
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        rows = self.conn.execute(sql + " ORDER BY d.jurisdiction_code, d.year, c.seq", args).fetchall()
-        out = self._hydrate(rows)
         if theme:
             t = normalize_name(theme)
-            out = [c for c in out if t in c.themes or t in c.target_types]
-        return out
+            where.append("(EXISTS (SELECT 1 FROM json_each(c.themes) WHERE value = ?) "
+                         "OR EXISTS (SELECT 1 FROM json_each(c.target_types) WHERE value = ?))")
+            args.extend([t, t])
+        if ids is not None:
+            where.append("c.id IN (SELECT value FROM json_each(?))")
+            args.append(json.dumps(list(ids), ensure_ascii=False))
+        return (" WHERE " + " AND ".join(where)) if where else "", args
+
+    def commitments(self, *, year: int | None = None, jurisdiction: str | None = None, department: str | None = None,
+                    official: str | None = None, theme: str | None = None, ids: Iterable[str] | None = None) -> list[Commitment]:
+        """Commitments matching every filter given, ordered by jurisdiction code, year and seq."""
+        where, args = self._where(year=year, jurisdiction=jurisdiction, department=department, official=official,
+                                  theme=theme, ids=ids)
+        sql = ("SELECT c.*, d.year, d.jurisdiction_code, d.source, j.name AS jname FROM commitments c "
+               "JOIN documents d ON d.id = c.document_id JOIN jurisdictions j ON j.code = d.jurisdiction_code")
+        rows = self.conn.execute(sql + where + " ORDER BY d.jurisdiction_code, d.year, c.seq", args).fetchall()
+        return self._hydrate(rows, everything=not where)
+
+    def commitment_ids(self, **filters: object) -> list[str]:
+        """Ids of the commitments ``commitments(**filters)`` would return, without building them."""
+        where, args = self._where(**filters)  # type: ignore[arg-type]
+        sql = "SELECT c.id FROM commitments c JOIN documents d ON d.id = c.document_id"
+        return [r[0] for r in self.conn.execute(sql + where + " ORDER BY d.jurisdiction_code, d.year, c.seq", args)]
+
+    def commitment_keys(self) -> list[tuple[str, str]]:
+        """(id, content key) of every commitment in store order; the key changes when its document does.
+
+        Derived indexes compare these to decide what to re-embed, without reading the texts.
+        """
+        rows = self.conn.execute(
+            "SELECT c.id, d.sha256, d.parser_version FROM commitments c JOIN documents d ON d.id = c.document_id "
+            "ORDER BY d.jurisdiction_code, d.year, c.seq")
+        return [(r[0], f"{r[1][:20]}:{r[2]}") for r in rows]
+
+    def state(self) -> str:
+        """Version counter plus row count and last ingest time: cheap, and unlike the bare counter
+        it differs between a store and a rebuilt one that happens to reach the same version."""
+        n = self.conn.execute("SELECT COUNT(*), MAX(ingested_at) FROM documents").fetchone()
+        return f"{self.version()}:{n[0]}:{n[1] or ''}"
+
+    def department_words(self) -> list[str]:
+        """Every department name and alias (for the tokenizer's dictionary), without the commitment lists."""
+        rows = self.conn.execute("SELECT name FROM departments UNION SELECT alias FROM department_aliases")
+        return sorted(r[0] for r in rows)
+
+    def target_types_of(self, ids: Iterable[str]) -> dict[str, list[str]]:
+        rows = self.conn.execute("SELECT id, target_types FROM commitments WHERE id IN (SELECT value FROM json_each(?))",
+                                 (json.dumps(list(ids), ensure_ascii=False),))
+        return {r[0]: json.loads(r[1]) for r in rows}
+
+    def commitment_facts(self, drop_types: Iterable[str] = ()) -> dict[str, tuple[str, int, frozenset[str]]]:
+        """id -> (jurisdiction code, year, target types minus ``drop_types``), without building commitments."""
+        drop = frozenset(drop_types)
+        rows = self.conn.execute("SELECT c.id, d.jurisdiction_code, d.year, c.target_types FROM commitments c "
+                                 "JOIN documents d ON d.id = c.document_id")
+        return {r[0]: (r[1], r[2], frozenset(json.loads(r[3])) - drop) for r in rows}
+
+    def facet_values(self) -> dict[str, set]:
+        """Years, (code, name) jurisdictions, official names and theme/target-type labels in the store."""
+        c = self.conn
+        themes = {r[0] for r in c.execute("SELECT DISTINCT j.value FROM commitments, json_each(commitments.themes) j")}
+        themes |= {r[0] for r in c.execute(
+            "SELECT DISTINCT j.value FROM commitments, json_each(commitments.target_types) j")}
+        return {"year": {r[0] for r in c.execute("SELECT DISTINCT year FROM documents")},
+                "jurisdiction": {(r[0], r[1]) for r in c.execute("SELECT code, name FROM jurisdictions")},
+                "official": {r[0] for r in c.execute("SELECT DISTINCT name FROM officials")},
+                "theme": themes}
 
     def commitment(self, commitment_id: str) -> Commitment:
         found = self.commitments(ids=[commitment_id.strip()])
@@ -342,25 +407,28 @@ class Store:
             raise NotFoundError(f"commitment {commitment_id!r} not found; `minsheng list` shows the ids")
         return found[0]
 
-    def _hydrate(self, rows: list[sqlite3.Row]) -> list[Commitment]:
+    def _hydrate(self, rows: list[sqlite3.Row], *, everything: bool = False) -> list[Commitment]:
         ids = [r["id"] for r in rows]
         if not ids:
             return []
-        marks = ",".join("?" * len(ids))
+        # All rows: no filter at all. Otherwise the ids travel as one JSON array (no variable limit).
+        cond = "1" if everything else "{col} IN (SELECT value FROM json_each(?))"
+        args = [] if everything else [json.dumps(ids, ensure_ascii=False)]
         deps: dict[str, list[tuple[DepartmentRef, str]]] = {i: [] for i in ids}
         for r in self.conn.execute(
                 f"SELECT cd.commitment_id, cd.role, d.id, d.name, d.function FROM commitment_departments cd "
-                f"JOIN departments d ON d.id = cd.department_id WHERE cd.commitment_id IN ({marks}) ORDER BY cd.position", ids):
+                f"JOIN departments d ON d.id = cd.department_id WHERE {cond.format(col='cd.commitment_id')} "
+                "ORDER BY cd.position", args):
             deps[r[0]].append((DepartmentRef(id=r[2], name=r[3], function=r[4], role=r[1]), r[1]))
         offs: dict[str, list[str]] = {i: [] for i in ids}
         for r in self.conn.execute(
                 f"SELECT co.commitment_id, o.name FROM commitment_officials co JOIN officials o ON o.id = co.official_id "
-                f"WHERE co.commitment_id IN ({marks}) ORDER BY co.position", ids):
+                f"WHERE {cond.format(col='co.commitment_id')} ORDER BY co.position", args):
             offs[r[0]].append(r[1])
         tgts: dict[str, list[Target]] = {i: [] for i in ids}
         for r in self.conn.execute(
                 f"SELECT t.*, tt.label FROM targets t LEFT JOIN target_types tt ON tt.id = t.target_type "
-                f"WHERE t.commitment_id IN ({marks}) ORDER BY t.position", ids):
+                f"WHERE {cond.format(col='t.commitment_id')} ORDER BY t.position", args):
             tgts[r["commitment_id"]].append(Target(
                 metric=r["metric"], value=r["value"], unit=r["unit"], comparator=r["comparator"],
                 cumulative=bool(r["cumulative"]), raw=r["raw"], start=r["start"], end=r["end"],

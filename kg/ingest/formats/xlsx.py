@@ -1,0 +1,58 @@
+"""Excel 2007+ workbooks (.xlsx): every sheet, merged ranges repeated over the cells they cover."""
+
+from __future__ import annotations
+
+import datetime
+import io
+from typing import TYPE_CHECKING
+
+from kg.errors import InputError
+from kg.ingest.formats import limits
+from kg.ingest.formats.limits import TableBudget, check_count, check_zip
+from kg.text import normalize_text
+
+if TYPE_CHECKING:
+    from kg.ingest.read import RawDocument
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):  # a 完成时限 typed as a date
+        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat(sep=" ")
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # 序号 1 stored as 1.0
+    return normalize_text(str(value)).strip()
+
+
+def read_xlsx(raw: RawDocument) -> None:
+    from openpyxl import load_workbook
+
+    check_zip(raw.path, raw.data, ".xlsx workbook", "an Excel 2007+ spreadsheet")
+    try:
+        # Not read_only: merged ranges are only visible in a fully loaded sheet.
+        wb = load_workbook(io.BytesIO(raw.data), data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a broken zip
+        raise InputError(f"{raw.path}: not a readable .xlsx workbook ({type(exc).__name__}); expected an Excel 2007+ spreadsheet") from None
+    budget = TableBudget(raw.path)
+    try:
+        for ws in wb.worksheets:
+            check_count(raw.path, "table rows", ws.max_row, limits.MAX_ROWS)
+            check_count(raw.path, "table cells", ws.max_row * ws.max_column, limits.MAX_CELLS)
+            grid = [[_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
+            # A leader or unit merged over several rows belongs to each of them, as in a docx table.
+            for rng in ws.merged_cells.ranges:
+                if rng.min_row - 1 >= len(grid):
+                    continue
+                top = grid[rng.min_row - 1][rng.min_col - 1]
+                for r in range(rng.min_row - 1, min(rng.max_row, len(grid))):
+                    for c in range(rng.min_col - 1, min(rng.max_col, len(grid[r]))):
+                        grid[r][c] = top
+            grid = [row for row in grid if any(row)]
+            budget.add(len(grid), sum(len(r) for r in grid))
+            if grid:
+                raw.grids.append(grid)
+    finally:
+        wb.close()
