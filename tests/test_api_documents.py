@@ -180,7 +180,7 @@ def _serve(app):
 
 def test_real_server_upload_does_not_block_reads(fresh_workspace) -> None:
     # A slow parse (here: a long list) runs in a child process; the event loop keeps answering.
-    lines = "\n".join(f"{i}. 新建社区食堂{i}处，新增养老床位{i}张。（区民政局）" for i in range(1, 901))
+    lines = "\n".join(f"{i}. 新建社区食堂{i}处，新增养老床位{i}张。（区民政局）" for i in range(1, 1201))
     server, thread, base = _serve(create_app(fresh_workspace.path, policy=UploadPolicy(api_key="s3cret")))
     try:
         result: dict[str, httpx.Response] = {}
@@ -203,8 +203,9 @@ def test_real_server_upload_does_not_block_reads(fresh_workspace) -> None:
             uploader.join()
             took = time.perf_counter() - started
             assert result["r"].status_code == 200, result["r"].text
-            assert result["r"].json()["commitments"] == 900
-            assert http.get("/commitments/370103-2026-900").status_code == 200
+            assert result["r"].json()["commitments"] == 1200
+            # Item 1000 is item 1000, not merged into 999.
+            assert http.get("/commitments/370103-2026-1000").json()["seq"] == 1000
             assert http.get("/health").json()["counts"]["documents"] == 3
         # Not a speed goal: a parse on the event loop would hold a read for about the whole upload.
         assert worst < max(1.0, took / 3), f"a read waited {worst:.2f} s behind a {took:.2f} s upload"
