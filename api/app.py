@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.errors import COMMON_RESPONSES, install_error_handlers
 from api.params import MAX_NAME_CHARS, Department, Jurisdiction, Official, SearchText, Theme, TopK, Year
-from api.routes_documents import UploadPolicy, add_document_routes
+from api.routes_documents import UploadPolicy, add_cors, add_document_routes
 from kg.store.workspace import Workspace, open_workspace
 
 DOCS_ASSETS = "/docs-assets"
@@ -107,6 +107,7 @@ def create_app(workspace: Path | None = None, *, model: str | None = None,
         return response.to_dict()
 
     add_document_routes(app, ws, policy)
+    add_cors(app, policy)
     _add_offline_docs(app)
 
     from api.routes_ask import add_ask_routes

@@ -23,14 +23,15 @@ import unicodedata
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request, Response
+from fastapi.security import HTTPBearer
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
-from api.errors import WRITE_RESPONSES
+from api.errors import WRITE_RESPONSES, error_response
 from api.params import Jurisdiction, Year
 from kg.errors import (
     BusyError,
@@ -62,10 +63,13 @@ class UploadPolicy:
     max_items: int = MAX_ITEMS
     parse_timeout: float = PARSE_TIMEOUT_S
 
+    def origin_allowed(self, origin: str) -> bool:
+        return origin.rstrip("/") in {o.rstrip("/") for o in self.allow_origins}
+
     def check_request(self, request: Request) -> None:
         """Origin, then key: 403 for a foreign page or disabled writes, 401 for a wrong key."""
         origin = request.headers.get("origin")
-        if origin is not None and origin.rstrip("/") not in {o.rstrip("/") for o in self.allow_origins}:
+        if origin is not None and not self.origin_allowed(origin):
             raise ForbiddenError(f"Origin {origin[:100]!r} may not write; start the server with --allow-origin to allow it")
         if not self.api_key:
             raise ForbiddenError("writes are disabled; start the server with --api-key KEY (or MINSHENG_API_KEY)")
@@ -224,6 +228,32 @@ def parse_in_child(db_path: Path, file_path: Path, year: int | None, jurisdictio
     return payload
 
 
+def add_cors(app: FastAPI, policy: UploadPolicy) -> None:
+    """CORS for the allowed origins only, so a page there can upload (its Authorization header
+    makes the browser send a preflight). Other origins get no CORS headers and a JSON 403 preflight."""
+
+    @app.middleware("http")
+    async def _cors(request: Request, call_next: Any) -> Any:
+        origin = request.headers.get("origin")
+        allowed = origin is not None and policy.origin_allowed(origin)
+        if request.method == "OPTIONS" and origin and "access-control-request-method" in request.headers:
+            if not allowed:
+                return error_response(403, f"Origin {origin[:100]!r} is not allowed; start the server with "
+                                      "--allow-origin to allow it", "ForbiddenError")
+            return Response(status_code=204, headers={
+                "Access-Control-Allow-Origin": origin, "Access-Control-Allow-Methods": "GET, POST",
+                "Access-Control-Allow-Headers": "Authorization, Content-Type", "Access-Control-Max-Age": "600",
+                "Vary": "Origin"})
+        response = await call_next(request)
+        if allowed:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Vary"] = "Origin"
+        return response
+
+
+_BEARER = HTTPBearer(auto_error=False, description="The server's API key (`minsheng serve --api-key`)")
+
+
 def add_document_routes(app: FastAPI, ws: Any, policy: UploadPolicy) -> None:
     """Attach POST /documents."""
     writer = asyncio.Lock()
@@ -233,9 +263,11 @@ def add_document_routes(app: FastAPI, ws: Any, policy: UploadPolicy) -> None:
                   "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
                       "type": "object", "required": ["file"],
                       "properties": {"file": {"type": "string", "format": "binary",
-                                              "description": ".txt .md .docx .csv .xlsx .html"}}}}}},
-                  "security": [{"bearer": []}]})
-    async def add_document(request: Request, year: Year = None, jurisdiction: Jurisdiction = None) -> dict[str, Any]:
+                                              "description": ".txt .md .docx .csv .xlsx .html"}}}}}}})
+    async def add_document(request: Request, year: Year = None, jurisdiction: Jurisdiction = None,
+                           _bearer: Annotated[Any, Depends(_BEARER)] = None) -> dict[str, Any]:
+        # _bearer only declares the scheme in the OpenAPI document (Swagger UI's Authorize button);
+        # the check itself is `check_request`, after the Origin check and in constant time.
         policy.check_request(request)
         name, data = await read_upload(request, policy)
         store = ws.store()  # refuses a removed or replaced database before any work

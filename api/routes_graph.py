@@ -56,7 +56,7 @@ def add_graph_routes(app: FastAPI, ws: Any, engine: Callable[[], Any]) -> None:
 
         if not kind or {"thematic", "cross_district"} & set(kind):
             engine().ensure_neighbours()
-        found = find_overlaps(ws.store(), kinds=kind or None, jurisdiction=jurisdiction, year=year,
+        found = find_overlaps(ws.store(), kinds=list(kind) if kind else None, jurisdiction=jurisdiction, year=year,
                               department=department, min_score=min_score, limit=limit, offset=offset,
                               workspace=ws)
         return [o.to_dict() for o in found]

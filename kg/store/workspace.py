@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -38,6 +39,7 @@ class Workspace:
         self.index_dir = self.path / "index"
         self.cache_dir = self.path / "cache"
         self._store: Store | None = None
+        self._open_lock = threading.Lock()
 
     def exists(self) -> bool:
         return self.db_path.exists()
@@ -49,7 +51,9 @@ class Workspace:
         into, a file that is no longer the workspace.
         """
         if self._store is None:
-            self._store = Store.open(self.db_path)
+            with self._open_lock:  # the server's first requests arrive on several threads at once
+                if self._store is None:
+                    self._store = Store.open(self.db_path)
         elif self._store.changed_on_disk():
             state = "removed" if not self.db_path.exists() else "replaced"
             raise StoreChangedError(f"{self.db_path}: the database was {state} while this process had it open; "
