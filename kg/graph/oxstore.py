@@ -98,7 +98,7 @@ class GraphStore:
         self.path = Path(path)
         self.db_dir = self.path / "oxigraph"
         self.state_path = self.path / STATE_NAME
-        self.links_path = self.path / "links.json"
+        self.links_path = self.path / "links.txt"
 
     # -- state ---------------------------------------------------------------------------
     def state(self) -> dict[str, Any] | None:
@@ -354,20 +354,25 @@ def _link_quads(links: Iterable[Link]) -> list[Any]:
     return sink.quads
 
 
-def _link_key(link: Link) -> tuple[str, str, str, float, str]:
-    return (link.kind, link.source_id, link.target_id, round(float(link.score), 4), link.evidence)
+_SEP = "\x1f"  # unit separator: never in ids, kinds or evidence text
 
 
-def _load_link_keys(path: Path) -> set[tuple] | None:
+def _link_key(link: Link) -> str:
+    return _SEP.join((link.kind, link.source_id, link.target_id, format(round(float(link.score), 4), "g"),
+                      " ".join(link.evidence.split())))
+
+
+def _load_link_keys(path: Path) -> set[str] | None:
+    # One line per link: a set of strings loads ~10x faster than JSON lists at 190k links.
     try:
-        return {tuple(k) for k in json.loads(path.read_text("utf-8"))}
-    except (OSError, ValueError, TypeError):
+        return set(path.read_text("utf-8").splitlines())
+    except (OSError, ValueError):
         return None
 
 
-def _save_link_keys(path: Path, keys: Iterable[tuple]) -> None:
+def _save_link_keys(path: Path, keys: Iterable[str]) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(sorted(keys), ensure_ascii=False), "utf-8")
+    tmp.write_text("\n".join(keys), "utf-8")
     os.replace(tmp, path)
 
 
@@ -393,9 +398,10 @@ def _sync_links(ox_store: Any, links: list[Link], snapshot: Path) -> None:
     stale = have - wanted.keys()
     fresh = [lk for key, lk in wanted.items() if key not in have]
     fresh_nodes = {str(rdf.link_iri(lk)) for lk in fresh}
-    for kind, src, dst, _, _ in stale:
+    for key in stale:
         from kg.graph.links import Link
 
+        kind, src, dst = key.split(_SEP)[:3]
         node = rdf.link_iri(Link(kind, src, dst, 0.0, ""))
         for q in list(ox_store.quads_for_pattern(ox.NamedNode(str(node)), None, None, graph)):
             ox_store.remove(q)
