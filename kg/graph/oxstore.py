@@ -189,7 +189,7 @@ class GraphStore:
                 return self._rebuild(store, links, db_id, version, progress)
             try:
                 return self._update(store, links, state, db_id, version, progress)
-            except (OSError, RuntimeError) as exc:
+            except (OSError, RuntimeError, _NeedRebuild) as exc:
                 log.warning("%s: graph store damaged (%s); rebuilding it", self.path, _one_line(exc))
                 return self._rebuild(store, links, db_id, version, progress)
 
@@ -228,6 +228,9 @@ class GraphStore:
 
     def _update(self, store: Any, links: Callable[[], Iterable[Link]] | None, state: dict[str, Any], db_id: str,
                 version: int, progress: Callable[[str], None] | None) -> dict[str, Any]:
+        have_links = _load_link_keys(self.links_path) if links is not None else None
+        if links is not None and have_links is None:
+            raise _NeedRebuild(f"{self.links_path.name} missing")
         documents = {d.id: d for d in store.documents()}
         old_keys: dict[str, str] = state.get("documents", {})
         old_codes: dict[str, str] = state.get("jurisdictions", {})
@@ -253,12 +256,16 @@ class GraphStore:
                     data.documents = {i: d for i, d in data.documents.items() if i in set(changed)}
                     ox_store.extend(_jurisdiction_quads(data, lookup, with_documents=True))
             if links is not None:
-                _sync_links(ox_store, list(links()), self.links_path)
+                _sync_links(ox_store, list(links()), self.links_path, have_links or set())
         state = {**state, "db": db_id, "version": version,
                  "documents": {d.id: _doc_key(d) for d in documents.values()},
                  "jurisdictions": {d.id: d.jurisdiction_code for d in documents.values()}}
         self._write_state(state)
         return state
+
+
+class _NeedRebuild(Exception):
+    """A derived file the incremental update relies on is missing."""
 
 
 def _one_line(exc: BaseException) -> str:
@@ -376,25 +383,16 @@ def _save_link_keys(path: Path, keys: Iterable[str]) -> None:
     os.replace(tmp, path)
 
 
-def _sync_links(ox_store: Any, links: list[Link], snapshot: Path) -> None:
+def _sync_links(ox_store: Any, links: list[Link], snapshot: Path, have: set[str]) -> None:
     """Replace only the links that appeared, disappeared or changed score or evidence.
 
     The previous link set is read from a snapshot file next to the store: reading it back
-    from Oxigraph would decode every link node's strings (seconds at 100k commitments).
+    from Oxigraph would decode every link node's strings (seconds at 100k commitments). Without
+    the snapshot ``sync`` rebuilds instead: removing every link node quad by quad is far slower.
     """
     ox = _ox()
     graph = ox.NamedNode(str(rdf.LINKS_GRAPH))
     wanted = {_link_key(lk): lk for lk in links}
-    have = _load_link_keys(snapshot)
-    if have is None:  # no snapshot: take every link node out and write the current set
-        have = set()
-        for cls in (rdf.MS.ContinuationLink, rdf.MS.SimilarityLink):
-            for q in list(ox_store.quads_for_pattern(None, ox.NamedNode(str(rdf.RDF.type)), ox.NamedNode(str(cls)), graph)):
-                for t in list(ox_store.quads_for_pattern(q.subject, None, None, graph)):
-                    ox_store.remove(t)
-        for p in (rdf.MS.continues, rdf.MS.similarTo):
-            for q in list(ox_store.quads_for_pattern(None, ox.NamedNode(str(p)), None, graph)):
-                ox_store.remove(q)
     stale = have - wanted.keys()
     fresh = [lk for key, lk in wanted.items() if key not in have]
     fresh_nodes = {str(rdf.link_iri(lk)) for lk in fresh}
