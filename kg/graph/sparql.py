@@ -264,7 +264,7 @@ def _blank(m: re.Match[str]) -> str:
     return " " * len(m.group(0))
 
 
-@functools.lru_cache(maxsize=512)
+@functools.lru_cache(maxsize=128)  # queries are at most 100k characters: bounded memory
 def check_query(query: str) -> CheckedQuery:
     """Refuse SERVICE anywhere in ``query`` (400) and updates (403); return its kind and FROM graphs.
 
