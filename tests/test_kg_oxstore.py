@@ -11,7 +11,8 @@ from conftest import SHIZHONG_2025, copy_workspace
 from graph_helpers import synced_graph
 
 from kg.graph.links import link_commitments
-from kg.graph.oxstore import GraphStore, _Sink, graph_path
+from kg.graph.oxquads import _Sink
+from kg.graph.oxstore import GraphStore, graph_path
 from kg.graph.rdf import build_dataset, document_graph_iri
 from kg.ingest.pipeline import ingest_paths
 

@@ -148,7 +148,7 @@ class SparqlResult:
             raise QueryError(f"only CONSTRUCT and DESCRIBE results can be serialized as RDF, not {self.kind.upper()}")
         import pyoxigraph as ox
 
-        from kg.graph.oxstore import _Sink
+        from kg.graph.oxquads import _Sink
 
         if fmt == "json-ld":
             fmt = "jsonld"
