@@ -240,49 +240,33 @@ def _dump_stream(store: Any, rdf_format: Any, prefixes: dict[str, str] | None,
     stop = threading.Event()
     done = object()
 
-    def whole() -> None:
-        writer = _QueueWriter(out, stop)
-        store.dump(writer, format=rdf_format, prefixes=prefixes)
-        writer.flush()
-
-    def some_graphs(mine: list[Any]) -> None:
-        # Whole graphs per write, so a chunk always ends at a graph's end and the two threads'
-        # outputs never interleave inside a statement.
-        writer = _QueueWriter(out, stop)
-        for name in mine:
-            if stop.is_set():
-                return
-            buf = io.BytesIO()
-            store.dump(buf, format=rdf_format, from_graph=name, prefixes=prefixes)
-            writer.write(buf.getvalue())
-        writer.flush()
-
-    def run(job: Any, *args: Any) -> None:
+    def run() -> None:
         try:
-            job(*args)
+            writer = _QueueWriter(out, stop)
+            if names is None:
+                store.dump(writer, format=rdf_format, prefixes=prefixes)
+            else:
+                for name in names:
+                    store.dump(writer, format=rdf_format, from_graph=name, prefixes=prefixes)
+            writer.flush()
             out.put(done)
         except BaseException as exc:  # handed to the reader, which raises it
             if not stop.is_set():
                 out.put(exc)
 
-    # Two threads: Oxigraph releases the GIL while it reads RocksDB (1.3x measured on 2 busy cores).
-    jobs = [(whole,)] if names is None else [(some_graphs, names[i::2]) for i in range(2)]
-    threads = [threading.Thread(target=run, args=job, daemon=True, name="minsheng-export") for job in jobs]
-    for thread in threads:
-        thread.start()
-    finished = 0
+    thread = threading.Thread(target=run, daemon=True, name="minsheng-export")
+    thread.start()
     try:
-        while finished < len(threads):
+        while True:
             item = out.get()
             if item is done:
-                finished += 1
-                continue
+                return
             if isinstance(item, BaseException):
                 raise item
             yield item
     finally:
         stop.set()
-        while any(t.is_alive() for t in threads):
+        while thread.is_alive():
             with contextlib.suppress(queue.Empty):
                 out.get(timeout=0.1)
 
