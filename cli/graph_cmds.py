@@ -52,7 +52,8 @@ def sparql(
     SERVICE and updates are refused; a query past --timeout or --max-rows stops with an error.
     """
     from kg.errors import InputError
-    from kg.graph.sparql import SparqlLimits, run_remote, run_sparql
+    from kg.graph.remote import run_remote
+    from kg.graph.sparql import SparqlLimits, run_sparql
 
     text = _read_query(query, file)
     limits = SparqlLimits.from_env(timeout=timeout, max_rows=max_rows)

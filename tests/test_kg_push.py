@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from cli.main import app
 from kg.errors import ForbiddenError, InputError, QueryError
 from kg.graph.push import push_graphs
-from kg.graph.sparql import run_remote
+from kg.graph.remote import run_remote
 
 COUNT = "SELECT (COUNT(?c) AS ?n) WHERE { ?c a ms:Commitment }"
 

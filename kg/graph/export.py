@@ -174,7 +174,7 @@ def iter_rdf(graph: Any, fmt: str, *, graphs: list[str] | None = None) -> Iterat
 def _iter_rdf(store: Any, fmt: str, graphs: list[str] | None) -> Iterator[bytes]:
     import pyoxigraph as ox
 
-    from kg.graph.oxstore import _batched
+    from kg.graph.oxquads import _batched
 
     def quads() -> Iterator[Any]:
         if graphs is None:

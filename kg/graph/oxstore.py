@@ -25,66 +25,34 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rdflib import XSD, BNode, Literal, URIRef
-
 from kg.errors import BusyError, StoreError
 from kg.graph import rdf
+from kg.graph.oxquads import (
+    BATCH,
+    _fixed_graph_quads,
+    _jurisdiction_data,
+    _jurisdiction_quads,
+    _link_key,
+    _link_quads,
+    _load_link_keys,
+    _ox,
+    _remove_jurisdiction_nodes,
+    _save_link_keys,
+    _sync_links,
+)
 
 if TYPE_CHECKING:
     from kg.graph.links import Link
-    from kg.graph.views import GraphData
 
 log = logging.getLogger("minsheng")
 
 GRAPH_DIR = "graph"
 STATE_NAME = "state.json"
 STATE_FORMAT = 1
-# Quads handed to Oxigraph per call: large enough to amortise the call, small enough that a
-# 100k-commitment build never holds more than a few MB of Python objects.
-BATCH = 50_000
 LOCK_WAIT_S = 30.0
-_XSD_STRING = str(XSD.string)
 _sync_lock = threading.Lock()
 _opened: set[str] = set()
 _state_cache: dict[tuple, Any] = {}
-
-
-def _ox() -> Any:
-    import pyoxigraph
-
-    return pyoxigraph
-
-
-class _Sink:
-    """Collects rdflib triples of one named graph as Oxigraph quads (``.add`` like an rdflib Graph)."""
-
-    def __init__(self, graph: URIRef | str, cache: dict[str, Any]):
-        self.ox = _ox()
-        self.graph = self.ox.NamedNode(str(graph))
-        self.cache = cache
-        self.quads: list[Any] = []
-
-    def term(self, t: Any) -> Any:
-        # No cache keyed by rdflib terms: their Python-level __hash__/__eq__ cost more than a new NamedNode.
-        if isinstance(t, URIRef):
-            return self.ox.NamedNode(t)
-        if isinstance(t, Literal):
-            if t.language:
-                return self.ox.Literal(t, language=t.language)
-            dt = t.datatype
-            if dt is not None and not str.__eq__(dt, _XSD_STRING):
-                node = self.cache.get(dt)
-                if node is None:
-                    node = self.cache[dt] = self.ox.NamedNode(dt)
-                return self.ox.Literal(t, datatype=node)
-            return self.ox.Literal(t)
-        if isinstance(t, BNode):
-            return self.ox.BlankNode(str(t))
-        raise TypeError(f"not an RDF term: {t!r}")
-
-    def add(self, triple: tuple[Any, Any, Any]) -> None:
-        s, p, o = triple
-        self.quads.append(self.ox.Quad(self.term(s), self.term(p), self.term(o), self.graph))
 
 
 def graph_path(workspace: Any) -> Path:
@@ -98,7 +66,7 @@ class GraphStore:
         self.path = Path(path)
         self.db_dir = self.path / "oxigraph"
         self.state_path = self.path / STATE_NAME
-        self.links_path = self.path / "links.json"
+        self.links_path = self.path / "links.txt"
 
     # -- state ---------------------------------------------------------------------------
     def state(self) -> dict[str, Any] | None:
@@ -189,7 +157,7 @@ class GraphStore:
                 return self._rebuild(store, links, db_id, version, progress)
             try:
                 return self._update(store, links, state, db_id, version, progress)
-            except (OSError, RuntimeError) as exc:
+            except (OSError, RuntimeError, _NeedRebuild) as exc:
                 log.warning("%s: graph store damaged (%s); rebuilding it", self.path, _one_line(exc))
                 return self._rebuild(store, links, db_id, version, progress)
 
@@ -228,6 +196,9 @@ class GraphStore:
 
     def _update(self, store: Any, links: Callable[[], Iterable[Link]] | None, state: dict[str, Any], db_id: str,
                 version: int, progress: Callable[[str], None] | None) -> dict[str, Any]:
+        have_links = _load_link_keys(self.links_path) if links is not None else None
+        if links is not None and have_links is None:
+            raise _NeedRebuild(f"{self.links_path.name} missing")
         documents = {d.id: d for d in store.documents()}
         old_keys: dict[str, str] = state.get("documents", {})
         old_codes: dict[str, str] = state.get("jurisdictions", {})
@@ -253,12 +224,16 @@ class GraphStore:
                     data.documents = {i: d for i, d in data.documents.items() if i in set(changed)}
                     ox_store.extend(_jurisdiction_quads(data, lookup, with_documents=True))
             if links is not None:
-                _sync_links(ox_store, list(links()), self.links_path)
+                _sync_links(ox_store, list(links()), self.links_path, have_links or set())
         state = {**state, "db": db_id, "version": version,
                  "documents": {d.id: _doc_key(d) for d in documents.values()},
                  "jurisdictions": {d.id: d.jurisdiction_code for d in documents.values()}}
         self._write_state(state)
         return state
+
+
+class _NeedRebuild(Exception):
+    """A derived file the incremental update relies on is missing."""
 
 
 def _one_line(exc: BaseException) -> str:
@@ -278,134 +253,6 @@ def _db_identity(store: Any) -> str:
 
 def _doc_key(doc: Any) -> str:
     return f"{doc.sha256}:{doc.ingested_at}"
-
-
-def _batched(quads: Iterable[Any]) -> Iterator[list[Any]]:
-    batch: list[Any] = []
-    for q in quads:
-        batch.append(q)
-        if len(batch) >= BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def _fixed_graph_quads() -> list[Any]:
-    cache: dict[str, Any] = {}
-    onto = _Sink(rdf.ONTOLOGY_GRAPH, cache)
-    for t in rdf._ontology_triples():
-        onto.add(t)
-    vocab = _Sink(rdf.SHARED_GRAPH, cache)
-    rdf._add_vocabulary(vocab)  # type: ignore[arg-type]
-    return onto.quads + vocab.quads
-
-
-def _jurisdiction_data(store: Any, code: str, catalog: tuple[dict, dict, dict]) -> GraphData:
-    from kg.graph.views import collect_graph_data
-
-    return collect_graph_data(store, jurisdiction=code, links=[], catalog=catalog)
-
-
-def _jurisdiction_quads(data: GraphData, lookup: dict, *, with_documents: bool) -> list[Any]:
-    """Shared nodes and series of one jurisdiction, plus the named graphs of ``data.documents``."""
-    from kg.graph.links import target_series
-
-    cache: dict[str, Any] = {}
-    shared = _Sink(rdf.SHARED_GRAPH, cache)
-    rdf._add_entities(shared, data)  # type: ignore[arg-type]
-    links = _Sink(rdf.LINKS_GRAPH, cache)
-    rdf._add_series(links, target_series(data.commitments), lookup)  # type: ignore[arg-type]
-    quads = shared.quads + links.quads
-    if with_documents:
-        sinks: dict[str, _Sink] = {}
-        for doc in data.documents.values():
-            sinks[doc.id] = _Sink(rdf.document_graph_iri(doc.id), cache)
-            rdf._add_document(sinks[doc.id], doc)  # type: ignore[arg-type]
-        for c in data.commitments:
-            if c.document_id in sinks:
-                rdf._add_commitment(sinks[c.document_id], c, lookup)  # type: ignore[arg-type]
-        for sink in sinks.values():
-            quads.extend(sink.quads)
-    return quads
-
-
-def _remove_jurisdiction_nodes(ox_store: Any, code: str) -> None:
-    """Departments, officials, the jurisdiction node and target series of ``code``, from shared/links."""
-    ox = _ox()
-    j = ox.NamedNode(str(rdf.jurisdiction_iri(code)))
-    ms_j = ox.NamedNode(str(rdf.MS.jurisdiction))
-    shared, links = ox.NamedNode(str(rdf.SHARED_GRAPH)), ox.NamedNode(str(rdf.LINKS_GRAPH))
-    doomed: list[Any] = list(ox_store.quads_for_pattern(j, None, None, shared))
-    for q in list(ox_store.quads_for_pattern(None, ms_j, j, shared)):
-        doomed.extend(ox_store.quads_for_pattern(q.subject, None, None, shared))
-    in_series = ox.NamedNode(str(rdf.MS.inSeries))
-    for q in list(ox_store.quads_for_pattern(None, ms_j, j, links)):
-        doomed.extend(ox_store.quads_for_pattern(q.subject, None, None, links))
-        for member in ox_store.quads_for_pattern(None, in_series, q.subject, links):
-            doomed.extend(ox_store.quads_for_pattern(member.subject, None, None, links))
-    for q in doomed:
-        ox_store.remove(q)
-
-
-def _link_quads(links: Iterable[Link]) -> list[Any]:
-    sink = _Sink(rdf.LINKS_GRAPH, {})
-    rdf._add_link_triples(sink, links)  # type: ignore[arg-type]
-    return sink.quads
-
-
-def _link_key(link: Link) -> tuple[str, str, str, float, str]:
-    return (link.kind, link.source_id, link.target_id, round(float(link.score), 4), link.evidence)
-
-
-def _load_link_keys(path: Path) -> set[tuple] | None:
-    try:
-        return {tuple(k) for k in json.loads(path.read_text("utf-8"))}
-    except (OSError, ValueError, TypeError):
-        return None
-
-
-def _save_link_keys(path: Path, keys: Iterable[tuple]) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(sorted(keys), ensure_ascii=False), "utf-8")
-    os.replace(tmp, path)
-
-
-def _sync_links(ox_store: Any, links: list[Link], snapshot: Path) -> None:
-    """Replace only the links that appeared, disappeared or changed score or evidence.
-
-    The previous link set is read from a snapshot file next to the store: reading it back
-    from Oxigraph would decode every link node's strings (seconds at 100k commitments).
-    """
-    ox = _ox()
-    graph = ox.NamedNode(str(rdf.LINKS_GRAPH))
-    wanted = {_link_key(lk): lk for lk in links}
-    have = _load_link_keys(snapshot)
-    if have is None:  # no snapshot: take every link node out and write the current set
-        have = set()
-        for cls in (rdf.MS.ContinuationLink, rdf.MS.SimilarityLink):
-            for q in list(ox_store.quads_for_pattern(None, ox.NamedNode(str(rdf.RDF.type)), ox.NamedNode(str(cls)), graph)):
-                for t in list(ox_store.quads_for_pattern(q.subject, None, None, graph)):
-                    ox_store.remove(t)
-        for p in (rdf.MS.continues, rdf.MS.similarTo):
-            for q in list(ox_store.quads_for_pattern(None, ox.NamedNode(str(p)), None, graph)):
-                ox_store.remove(q)
-    stale = have - wanted.keys()
-    fresh = [lk for key, lk in wanted.items() if key not in have]
-    fresh_nodes = {str(rdf.link_iri(lk)) for lk in fresh}
-    for kind, src, dst, _, _ in stale:
-        from kg.graph.links import Link
-
-        node = rdf.link_iri(Link(kind, src, dst, 0.0, ""))
-        for q in list(ox_store.quads_for_pattern(ox.NamedNode(str(node)), None, None, graph)):
-            ox_store.remove(q)
-        if str(node) not in fresh_nodes:
-            p = rdf.MS.continues if kind == "continues" else rdf.MS.similarTo
-            ox_store.remove(ox.Quad(ox.NamedNode(str(rdf.commitment_iri(src))), ox.NamedNode(str(p)),
-                                    ox.NamedNode(str(rdf.commitment_iri(dst))), graph))
-    if fresh:
-        ox_store.extend(_link_quads(fresh))
-    _save_link_keys(snapshot, wanted.keys())
 
 
 def workspace_graph(workspace: Any, *, links: Callable[[], Iterable[Link]] | None = None,

@@ -17,7 +17,8 @@ from typing import Any
 from urllib.parse import quote
 
 from kg.errors import BusyError, InputError
-from kg.graph.sparql import _http_url, _one_line
+from kg.graph.remote import _http_url
+from kg.graph.sparql import _one_line
 
 PUSH_TIMEOUT_S = 300.0
 

@@ -1,10 +1,8 @@
-"""Read-only SPARQL over the workspace's graph store, or over a remote SPARQL 1.1 endpoint.
+"""Read-only SPARQL over the workspace's graph store, and the result formats.
 
-Safety is decided on the parsed query, not its text: SPARQL allows ``\\u0053ERVICE`` for
-``SERVICE``, and a text check would let that through, making the server fetch any URL
-(SSRF). Every query is parsed (rdflib's parser, which expands those escapes) and refused
-if its syntax tree holds a SERVICE pattern, or if it is an update (403: the graph is
-derived from the SQLite store, so an update could never persist anyway).
+Every query first passes kg.graph.sparql_check (SERVICE refused however it is spelled,
+updates refused with 403: the graph is derived from the SQLite store, so an update could
+never persist anyway). Remote endpoints: kg.graph.remote.
 
 Queries run in a worker process (kg.graph.query_worker) with a wall-clock limit, a memory
 limit and a row limit, all configurable (``MINSHENG_SPARQL_TIMEOUT`` seconds,
@@ -16,12 +14,9 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import functools
 import io
-import json
 import os
 import queue
-import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -32,19 +27,22 @@ from xml.sax.saxutils import escape, quoteattr
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
-from kg.errors import BusyError, ForbiddenError, InputError, QueryError, StoreError, TooLargeError
+from kg.errors import BusyError, InputError, QueryError, StoreError, TooLargeError
 from kg.graph.rdf import LINKS_GRAPH, ONTOLOGY_GRAPH, PREFIXES, SHARED_GRAPH, document_graph_iri
+from kg.graph.sparql_check import (
+    MAX_QUERY_CHARS,
+    READ_ONLY_MESSAGE,
+    SERVICE_MESSAGE,
+    CheckedQuery,
+    check_query,
+)
 
-MAX_QUERY_CHARS = 100_000
-READ_ONLY_MESSAGE = "SPARQL updates are not allowed: the graph is read-only (it is derived from the store)"
-SERVICE_MESSAGE = "SERVICE (federated query) is not allowed: queries run on the local graph only"
+__all__ = ["MAX_QUERY_CHARS", "READ_ONLY_MESSAGE", "SERVICE_MESSAGE", "CheckedQuery", "SparqlLimits", "SparqlResult",
+           "check_query", "display_term", "run_sparql"]
+
 PREFIX_IRIS = {p: str(ns) for p, ns in PREFIXES.items()}
 PREFIX_HEADER = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
 GRAPH_KINDS = ("construct", "describe")
-_UPDATE_WORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY")
-# Strings, IRIs and comments are masked before the keyword test so "DELETE" inside a literal is harmless.
-_MASK_RE = re.compile(r'"""(?:.|\n)*?"""|\'\'\'(?:.|\n)*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>\s]*>|#[^\n]*')
-_UPDATE_RE = re.compile(r"(?<![\w?$:])(" + "|".join(_UPDATE_WORDS) + r")(?![\w:])", re.IGNORECASE)
 # RDF serialisations of CONSTRUCT/DESCRIBE results: name -> (media type, pyoxigraph format name).
 RDF_RESULT_FORMATS = {"turtle": ("text/turtle", "TURTLE"), "nt": ("application/n-triples", "N_TRIPLES"),
                       "jsonld": ("application/ld+json", "JSON_LD"), "rdfxml": ("application/rdf+xml", "RDF_XML")}
@@ -150,7 +148,7 @@ class SparqlResult:
             raise QueryError(f"only CONSTRUCT and DESCRIBE results can be serialized as RDF, not {self.kind.upper()}")
         import pyoxigraph as ox
 
-        from kg.graph.oxstore import _Sink
+        from kg.graph.oxquads import _Sink
 
         if fmt == "json-ld":
             fmt = "jsonld"
@@ -218,84 +216,6 @@ def display_term(term: Node) -> str:
 
 def _one_line(exc: BaseException | str) -> str:
     return " ".join(str(exc).split())[:300] or type(exc).__name__
-
-
-# -- checking ----------------------------------------------------------------------------
-@dataclass(frozen=True)
-class CheckedQuery:
-    text: str
-    kind: str  # select, ask, construct, describe
-    graphs: tuple[str, ...]  # IRIs named by FROM / FROM NAMED
-
-
-_CODEPOINT_RE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-# Spans that cannot hold a keyword: comments, the four string forms, IRIs.
-_OPAQUE_RE = re.compile("|".join((
-    r"#[^\n]*",
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""',
-    r"'''(?:[^'\\]|\\.|'(?!''))*'''",
-    r'"(?:[^"\\\n\r]|\\.)*"',
-    r"'(?:[^'\\\n\r]|\\.)*'",
-    r'<[^<>"{}|^`\\\x00-\x20]*>',
-)), re.S)
-_NAME = "[\\w\u00b7\u00c0-\U000effff]"
-_LOCAL = "[\\w.\\-:%\\\\\u00b7\u00c0-\U000effff]"
-# Variables and prefixed names / blank node labels: names, never keywords (ex:SERVICE, ?service).
-_NAMES_RE = re.compile(rf"[?$]{_NAME}+|(?:{_NAME}[\w.\-]*)?:{_LOCAL}*")
-_FORM_RE = re.compile(r"(?<![\w])(SELECT|ASK|CONSTRUCT|DESCRIBE|INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)"
-                      r"(?![\w])", re.I)
-_FROM_RE = re.compile(r"(?<![\w?$:])FROM\s+(?:NAMED\s+)?<([^<>\s]*)>", re.I)
-_PREFIX_DECL_RE = re.compile(r"(?<![\w?$:])PREFIX\s+([^\s:]*):", re.I)
-_PNAME_PREFIX_RE = re.compile(r"(?<![\w?$:.\-])([^\W\d][\w.\-]*)?:(?=[\w%\\]|\s|[;,.)\]}])")
-
-
-def _unescape(query: str) -> str:
-    # SPARQL processes \u and \U escapes before parsing, anywhere in a query: so must the check.
-    def char(m: re.Match[str]) -> str:
-        code = int(m.group(1) or m.group(2), 16)
-        if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
-            raise QueryError(f"query: {m.group(0)} is not a valid character escape")
-        return chr(code)
-
-    return _CODEPOINT_RE.sub(char, query)
-
-
-def _blank(m: re.Match[str]) -> str:
-    return " " * len(m.group(0))
-
-
-@functools.lru_cache(maxsize=512)
-def check_query(query: str) -> CheckedQuery:
-    """Refuse SERVICE anywhere in ``query`` (400) and updates (403); return its kind and FROM graphs.
-
-    The check works on the query's tokens after SPARQL's escape processing, the first
-    stage of parsing: strings, IRIs, comments, variables and prefixed names are set aside,
-    and what remains are keywords, so SERVICE there, however spelled (``\\u0053ERVICE``,
-    ``service``), is the federated-query keyword. Oxigraph then parses the query for real.
-    (rdflib's full parser would do the same job at 50-100 ms a query, the whole time budget.)
-    """
-    if not query or not query.strip():
-        raise QueryError("query: empty SPARQL query")
-    if len(query) > MAX_QUERY_CHARS:
-        raise TooLargeError(f"query: {len(query)} characters, at most {MAX_QUERY_CHARS}")
-    unescaped = _unescape(query)
-    text = _OPAQUE_RE.sub(_blank, unescaped)
-    keywords = _NAMES_RE.sub(_blank, text)
-    if "SERVICE" in keywords.upper():
-        raise QueryError(SERVICE_MESSAGE)
-    form = _FORM_RE.search(keywords)
-    kind = form.group(1).lower() if form else ""
-    if kind not in ("select", "ask", "construct", "describe"):
-        if kind:
-            raise ForbiddenError(READ_ONLY_MESSAGE)
-        raise QueryError("query: malformed SPARQL (expected SELECT, ASK, CONSTRUCT or DESCRIBE)")
-    declared = set(PREFIXES) | set(_PREFIX_DECL_RE.findall(text))
-    for prefix in _PNAME_PREFIX_RE.findall(text):
-        if prefix not in declared and prefix != "_":
-            raise QueryError(f"query: unknown prefix {prefix}: (declare it with PREFIX; "
-                             f"predeclared: {', '.join(p + ':' for p in PREFIXES)})")
-    plain = _OPAQUE_RE.sub(lambda m: m.group(0) if m.group(0).startswith("<") else _blank(m), unescaped)
-    return CheckedQuery(query, kind, tuple(_FROM_RE.findall(plain)))
 
 
 # -- running in a worker -------------------------------------------------------------------
@@ -460,86 +380,3 @@ def _result_from_reply(reply: tuple, checked: CheckedQuery, limits: SparqlLimits
     variables, rows = payload
     bindings = [{v: _rdflib_term(t) for v, t in zip(variables, row, strict=True) if t is not None} for row in rows]
     return SparqlResult("select", variables, bindings)  # type: ignore[arg-type]
-
-
-# -- remote endpoints ----------------------------------------------------------------------
-MAX_REMOTE_BYTES = 256 * 2**20
-
-
-def _http_url(url: str, what: str) -> str:
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url or "")
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise InputError(f"{what}: expected an http(s) URL such as http://127.0.0.1:7878/query, not {url!r}")
-    return url
-
-
-def read_limited(response: Any, deadline: float, max_bytes: int, what: str) -> bytes:
-    """Read an HTTP body within a total time limit and a size limit."""
-    chunks, size = [], 0
-    while True:
-        if time.monotonic() > deadline:
-            raise BusyError(f"{what}: no complete answer within the time limit")
-        chunk = response.read(1 << 16)
-        if not chunk:
-            return b"".join(chunks)
-        size += len(chunk)
-        if size > max_bytes:
-            raise TooLargeError(f"{what}: answer larger than {max_bytes // 2**20} MB")
-        chunks.append(chunk)
-
-
-def run_remote(endpoint: str, query: str, *, limits: SparqlLimits | None = None) -> SparqlResult:
-    """Send a checked read-only query to a SPARQL 1.1 endpoint (the same refusals and limits as local)."""
-    import urllib.error
-    import urllib.request
-
-    limits = limits or SparqlLimits.from_env()
-    checked = check_query(query)
-    url = _http_url(endpoint, "--endpoint")
-    accept = "application/n-triples" if checked.kind in GRAPH_KINDS else "application/sparql-results+json"
-    request = urllib.request.Request(url, data=(PREFIX_HEADER + query).encode("utf-8"), method="POST",
-                                     headers={"Content-Type": "application/sparql-query; charset=utf-8",
-                                              "Accept": accept})
-    deadline = time.monotonic() + limits.timeout
-    try:
-        with urllib.request.urlopen(request, timeout=limits.timeout) as response:  # noqa: S310 (scheme checked)
-            body = read_limited(response, deadline, MAX_REMOTE_BYTES, url)
-    except urllib.error.HTTPError as exc:
-        detail = _one_line(exc.read(2000).decode("utf-8", "replace"))
-        raise QueryError(f"{url}: the endpoint answered {exc.code} ({detail})") from None
-    except (urllib.error.URLError, OSError) as exc:
-        raise BusyError(f"{url}: endpoint unreachable ({_one_line(getattr(exc, 'reason', exc))})") from None
-    if checked.kind in GRAPH_KINDS:
-        import pyoxigraph as ox
-
-        from kg.graph.query_worker import term_tuple
-
-        payload = [(term_tuple(t.subject), term_tuple(t.predicate), term_tuple(t.object))
-                   for t in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)]
-        if len(payload) > limits.max_rows:
-            return _result_from_reply(("error", "TooManyRows", ""), checked, limits)
-        return _result_from_reply(("ok", "graph", payload), checked, limits)
-    try:
-        doc = json.loads(body)
-    except ValueError:
-        raise QueryError(f"{url}: the endpoint did not answer SPARQL JSON results") from None
-    if "boolean" in doc:
-        return SparqlResult("ask", boolean=bool(doc["boolean"]))
-    variables = list(doc.get("head", {}).get("vars", []))
-    raw = doc.get("results", {}).get("bindings", [])
-    if len(raw) > limits.max_rows:
-        return _result_from_reply(("error", "TooManyRows", ""), checked, limits)
-    rows = [tuple(_tuple_from_json(b.get(v)) for v in variables) for b in raw]
-    return _result_from_reply(("ok", "select", (variables, rows)), checked, limits)
-
-
-def _tuple_from_json(term: dict[str, str] | None) -> tuple | None:
-    if not term:
-        return None
-    if term.get("type") == "uri":
-        return ("uri", term["value"])
-    if term.get("type") == "bnode":
-        return ("bnode", term["value"])
-    return ("literal", term.get("value", ""), term.get("xml:lang"), term.get("datatype"))
