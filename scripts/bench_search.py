@@ -79,8 +79,9 @@ class SyntheticStore:
     def commitment_ids(self, **filters):
         return [c.id for c in self.commitments(**filters)]
 
-    def target_types_of(self, ids):
-        return {i: self._by_id[i].target_types for i in ids if i in self._by_id}
+    def having_target_types(self, ids, labels):
+        labels = set(labels)
+        return {i for i in ids if i in self._by_id and labels & set(self._by_id[i].target_types)}
 
     def facet_values(self):
         return {"year": {c.year for c in self._commitments},

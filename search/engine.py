@@ -406,14 +406,14 @@ class SearchEngine:
               lexical: dict[int, float]) -> list[tuple[int, float]]:
         """Dense cosine plus saturating BM25 and concept bonuses (see the constants above)."""
         labels = _target_type_labels(query) if CONCEPT_WEIGHT else frozenset()
-        types: dict[str, list[str]] = {}
-        if labels:  # only queries naming a target type need the candidates' types
-            types = self.workspace.store().target_types_of([snap.ids[r] for r in dense])
+        naming: set[str] = set()
+        if labels:  # only queries naming a target type need to know which candidates have it
+            naming = self.workspace.store().having_target_types([snap.ids[r] for r in dense], labels)
         fused = {}
         for row, cosine in dense.items():
             bm25 = lexical.get(row, 0.0)
             score = cosine + LEXICAL_WEIGHT * bm25 / (bm25 + LEXICAL_HALF)
-            if labels and labels.intersection(types.get(snap.ids[row], ())):
+            if naming and snap.ids[row] in naming:
                 score += CONCEPT_WEIGHT
             fused[row] = score
         return sorted(fused.items(), key=lambda kv: (-kv[1], snap.ids[kv[0]]))
