@@ -196,8 +196,9 @@ def find_overlaps(store: Any, *, kinds: list[str] | tuple[str, ...] | None = Non
             items = data.commitments if data is not None else store.commitments(year=year, jurisdiction=code)
             cands = thematic_candidates(items, neighbours.mapping())
         else:
+            top = offset + limit if limit and dep_ids is None else None  # the department filter needs them all
             cands = cross_district_candidates(store.commitment_facts(generic_target_types()), neighbours, year=year,
-                                              jurisdiction_code=code, commitments=fetch.__getitem__)
+                                              jurisdiction_code=code, commitments=fetch.__getitem__, keep_top=top)
         cands = [c for c in cands if c.score >= floor]
         if dep_ids is not None:
             if kind == "cross_district":
