@@ -53,16 +53,44 @@ class SyntheticStore:
 
     def __init__(self, commitments, departments):
         self._commitments = commitments
+        self._by_id = {c.id: c for c in commitments}
         self._departments = departments
 
-    def fingerprint(self) -> str:
+    def version(self) -> int:
+        return 1
+
+    def state(self) -> str:
         return f"synthetic-{len(self._commitments)}"
+
+    fingerprint = state
+
+    def commitment_keys(self):
+        return [(c.id, "synthetic") for c in self._commitments]
 
     def commitments(self, **filters):
         out = self._commitments
+        if filters.get("ids") is not None:
+            wanted = set(filters["ids"])
+            out = [c for c in out if c.id in wanted]
         if filters.get("year") is not None:
             out = [c for c in out if c.year == filters["year"]]
         return out
+
+    def commitment_ids(self, **filters):
+        return [c.id for c in self.commitments(**filters)]
+
+    def having_target_types(self, ids, labels):
+        labels = set(labels)
+        return {i for i in ids if i in self._by_id and labels & set(self._by_id[i].target_types)}
+
+    def facet_values(self):
+        return {"year": {c.year for c in self._commitments},
+                "jurisdiction": {(c.jurisdiction_code, c.jurisdiction) for c in self._commitments},
+                "official": {o for c in self._commitments for o in c.officials},
+                "theme": {t for c in self._commitments for t in (*c.themes, *c.target_types)}}
+
+    def department_words(self):
+        return sorted({w for d in self._departments for w in (d.name, *d.aliases)})
 
     def departments(self):
         return self._departments

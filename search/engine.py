@@ -144,6 +144,14 @@ def _file_lock(directory: Any, *, exclusive: bool) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def _stat(path: Any) -> tuple[int, int]:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return (-1, -1)
+    return (st.st_mtime_ns, st.st_size)
+
+
 class SearchEngine:
     """Search one workspace; safe to share between threads.
 
@@ -160,6 +168,7 @@ class SearchEngine:
         self._embedder = embedder
         self._snap: _Snapshot | None = None
         self._build_lock = threading.Lock()
+        self._neighbours: tuple[tuple[int, int], Any] | None = None
         self._embedder_lock = threading.Lock()
 
     # -- index maintenance ---------------------------------------------------------------
@@ -227,7 +236,7 @@ class SearchEngine:
 
     def _sync_neighbours(self, dense: Any, state: str) -> str:
         """Nearest-neighbour lists for links and overlaps, from this index's vectors (nothing re-embedded)."""
-        from kg.graph.neighbours import sync_neighbours
+        from kg.graph.neighbours import neighbours_dir, sync_neighbours
 
         live = np.flatnonzero(dense.alive)
         row = {dense.ids[i]: i for i in live}
@@ -236,8 +245,13 @@ class SearchEngine:
             return dense.vectors[[row[i] for i in ids]]
 
         hnsw = dense.index if dense.kind == "hnsw" and not dense.retired else None  # rows = live ids in order
-        _, action = sync_neighbours(self.workspace, dense.model_id, [dense.ids[i] for i in live],
-                                    [dense.hashes[i] for i in live], vectors_of, state, index=hnsw)
+        manifest = neighbours_dir(self.workspace) / "manifest.json"
+        cached = self._neighbours if self._neighbours and self._neighbours[0] == _stat(manifest) else None
+        nb, action = sync_neighbours(self.workspace, dense.model_id, [dense.ids[i] for i in live],
+                                     [dense.hashes[i] for i in live], vectors_of, state, index=hnsw,
+                                     current=cached[1] if cached else None)
+        # Kept for the next build only (searches never read it), valid while the saved file is ours.
+        self._neighbours = (_stat(manifest), nb)
         return action
 
     def _sync(self, store: Any, embedder: Embedder, dense: Any, lexical: Any, state: str) -> tuple[Any, Any, str, str]:
@@ -392,14 +406,14 @@ class SearchEngine:
               lexical: dict[int, float]) -> list[tuple[int, float]]:
         """Dense cosine plus saturating BM25 and concept bonuses (see the constants above)."""
         labels = _target_type_labels(query) if CONCEPT_WEIGHT else frozenset()
-        types: dict[str, list[str]] = {}
-        if labels:  # only queries naming a target type need the candidates' types
-            types = self.workspace.store().target_types_of([snap.ids[r] for r in dense])
+        naming: set[str] = set()
+        if labels:  # only queries naming a target type need to know which candidates have it
+            naming = self.workspace.store().having_target_types([snap.ids[r] for r in dense], labels)
         fused = {}
         for row, cosine in dense.items():
             bm25 = lexical.get(row, 0.0)
             score = cosine + LEXICAL_WEIGHT * bm25 / (bm25 + LEXICAL_HALF)
-            if labels and labels.intersection(types.get(snap.ids[row], ())):
+            if naming and snap.ids[row] in naming:
                 score += CONCEPT_WEIGHT
             fused[row] = score
         return sorted(fused.items(), key=lambda kv: (-kv[1], snap.ids[kv[0]]))

@@ -179,7 +179,7 @@ def find_overlaps(store: Any, *, kinds: list[str] | tuple[str, ...] | None = Non
         if not dep_ids:
             raise NotFoundError(f"--department: no department {department!r}; `minsheng departments` lists them")
     data = None
-    if {"shared", "official", "thematic"} & set(wanted):
+    if {"shared", "official"} & set(wanted):
         data = collect_graph_data(store, year=year, jurisdiction=code, links=[])
     neighbours = None
     if {"thematic", "cross_district"} & set(wanted):
@@ -193,10 +193,12 @@ def find_overlaps(store: Any, *, kinds: list[str] | tuple[str, ...] | None = Non
         elif kind == "official":
             cands = [_ready(o) for o in find_official_overlaps(data)]
         elif kind == "thematic":
-            cands = thematic_candidates(data.commitments, neighbours.mapping())
+            items = data.commitments if data is not None else store.commitments(year=year, jurisdiction=code)
+            cands = thematic_candidates(items, neighbours.mapping())
         else:
+            top = offset + limit if limit and dep_ids is None else None  # the department filter needs them all
             cands = cross_district_candidates(store.commitment_facts(generic_target_types()), neighbours, year=year,
-                                              jurisdiction_code=code, commitments=fetch.__getitem__)
+                                              jurisdiction_code=code, commitments=fetch.__getitem__, keep_top=top)
         cands = [c for c in cands if c.score >= floor]
         if dep_ids is not None:
             if kind == "cross_district":

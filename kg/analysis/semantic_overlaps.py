@@ -185,7 +185,7 @@ def find_cross_district(items: list[Commitment], vectors: Mapping[str, np.ndarra
 
 def cross_district_candidates(facts: Mapping[str, tuple[str, int, frozenset[str]]], neighbours: Any, *,
                               year: int | None = None, jurisdiction_code: str | None = None,
-                              commitments: Any = None) -> list[Candidate]:
+                              commitments: Any = None, keep_top: int | None = None) -> list[Candidate]:
     """Pairs of commitments of different jurisdictions, one among the other's nearest neighbours.
 
     Score = closeness + 0.15 * Jaccard of the two items' target types (catch-alls
@@ -213,6 +213,13 @@ def cross_district_candidates(facts: Mapping[str, tuple[str, int, frozenset[str]
     _, first = np.unique(a.astype(np.int64) * len(ids) + b, return_index=True)
     a, b, cos = a[first], b[first], cos[first]
     baseline = neighbours.baseline()
+    if keep_top is not None and a.size > keep_top:
+        # Only the best ``keep_top`` are wanted: the type bonus adds at most CROSS_TYPE_BONUS, so a
+        # pair whose closeness plus that bonus stays below the keep_top-th best closeness can't make it.
+        close = np.clip((cos - baseline) / max(1e-9, 1.0 - baseline), 0.0, 1.0)
+        kth = np.partition(close, close.size - keep_top)[close.size - keep_top]
+        ok = close + CROSS_TYPE_BONUS >= kth - 1e-6
+        a, b, cos = a[ok], b[ok], cos[ok]
     out = []
     for i, j, c in zip(a.tolist(), b.tolist(), cos.tolist(), strict=True):
         ta, tb = facts[ids[i]][2], facts[ids[j]][2]

@@ -151,10 +151,12 @@ class Neighbours:
             self.alive = np.concatenate([self.alive, np.ones(len(ids), dtype=bool)])
             self.row.update({cid: start + i for i, cid in enumerate(ids)})
             new = np.arange(start, len(self.ids))
-            rows, scores = knn(self.vectors, vectors, K, mask=self.alive, exclude=new)
+            # One (n, m) product serves both directions; for a 20-item list it is 100k x 20 at 100k.
+            sims = self.vectors @ vectors.T
+            rows, scores = _top_columns(sims, self.alive, new)
             self.rows = np.concatenate([self.rows, rows]) if start else rows
             self.scores = np.concatenate([self.scores, scores]) if start else scores
-            self._offer(new)
+            self._offer(new, sims)
         self.state = state
         if int((~self.alive).sum()) > MAX_RETIRED * len(self.ids):
             live = np.flatnonzero(self.alive)
@@ -164,12 +166,12 @@ class Neighbours:
             return "rebuilt"
         return "updated" if len(retire) else "added"
 
-    def _offer(self, new: np.ndarray) -> None:
+    def _offer(self, new: np.ndarray, all_sims: np.ndarray) -> None:
         """Put new rows into the lists of older rows they are now among the nearest of (O(n·m))."""
         old = np.flatnonzero(self.alive[: new[0]])
         if old.size == 0:
             return
-        sims = self.vectors[old] @ self.vectors[new].T  # (old, m)
+        sims = all_sims[old]  # (old, m)
         kth = self.scores[old, -1]
         holes = (self.rows[old] < 0).any(axis=1) | ~self.alive[np.maximum(self.rows[old], 0)].all(axis=1)
         hit = np.flatnonzero((sims > kth[:, None]).any(axis=1) | holes)
@@ -219,6 +221,23 @@ class Neighbours:
         return out
 
 
+def _top_columns(sims: np.ndarray, alive: np.ndarray, own: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Top-``K`` live rows of each column of ``sims`` (n, m), skipping column j's own row ``own[j]``."""
+    m = sims.shape[1]
+    rows_out = np.full((m, K), -1, dtype=np.int64)
+    scores_out = np.full((m, K), -np.inf, dtype=np.float32)
+    for j in range(m):
+        col = np.where(alive, sims[:, j], -np.inf)
+        col[own[j]] = -np.inf
+        k = min(K, int(np.isfinite(col).sum()))
+        if k <= 0:
+            continue
+        part = np.argpartition(-col, k - 1)[:k]
+        order = part[np.argsort(-col[part], kind="stable")]
+        rows_out[j, :k], scores_out[j, :k] = order, col[order]
+    return rows_out, scores_out
+
+
 class _VectorView(Mapping):
     def __init__(self, nb: Neighbours) -> None:
         self._nb = nb
@@ -239,14 +258,15 @@ def neighbours_dir(workspace: Any) -> Path:
 
 
 def sync_neighbours(workspace: Any, model_id: str, ids: Sequence[str], keys: Sequence[str], vectors_of: Any,
-                    state: str, *, index: Any = None) -> tuple[Neighbours, str]:
+                    state: str, *, index: Any = None, current: Neighbours | None = None) -> tuple[Neighbours, str]:
     """Bring the workspace's lists in line with (ids, keys); ``vectors_of(ids)`` gives vectors of new ids.
 
     The search index calls this after its own update, passing its vectors (and its HNSW index
     when that holds exactly ``ids`` in order), so nothing is embedded or indexed twice.
     """
     directory = neighbours_dir(workspace)
-    current = Neighbours.load(directory)
+    if current is None:  # ``current``: the caller's copy of exactly what is saved (skips a 150 MB read at 100k)
+        current = Neighbours.load(directory)
     if current is None or current.model_id != model_id:
         vectors = vectors_of(list(ids)) if len(ids) else np.zeros((0, 0), dtype=np.float32)
         current = Neighbours.build(model_id, ids, keys, vectors, state, index=index)

@@ -378,6 +378,14 @@ class Store:
         rows = self.conn.execute("SELECT name FROM departments UNION SELECT alias FROM department_aliases")
         return sorted(r[0] for r in rows)
 
+    def having_target_types(self, ids: Iterable[str], labels: Iterable[str]) -> set[str]:
+        """Those of ``ids`` whose target types include one of ``labels`` (matched in SQL, no JSON decoding)."""
+        rows = self.conn.execute(
+            "SELECT DISTINCT c.id FROM commitments c, json_each(c.target_types) t "
+            "WHERE c.id IN (SELECT value FROM json_each(?)) AND t.value IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(ids), ensure_ascii=False), json.dumps(sorted(labels), ensure_ascii=False)))
+        return {r[0] for r in rows}
+
     def target_types_of(self, ids: Iterable[str]) -> dict[str, list[str]]:
         rows = self.conn.execute("SELECT id, target_types FROM commitments WHERE id IN (SELECT value FROM json_each(?))",
                                  (json.dumps(list(ids), ensure_ascii=False),))
