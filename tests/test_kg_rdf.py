@@ -108,3 +108,14 @@ def test_bundled_corpus_builds_every_commitment(bundled_workspace):
     store = bundled_workspace.store()
     ds = build_dataset(store)
     assert len(list(ds.subjects(RDF.type, MS.Commitment))) == len(store.commitments()) == 44
+
+
+def test_department_roles_reach_the_graph(workspace_2y):
+    # shizhong_2025 item 3: 牵头单位：区民政局 / 配合单位：区卫健局.
+    ds = build_dataset(workspace_2y.store(), links=[])
+    item = commitment_iri("370103-2025-03")
+    lead = set(ds.objects(item, MS.leadDepartment))
+    supporting = set(ds.objects(item, MS.supportingDepartment))
+    assert lead == {department_iri("370103:区民政局")}
+    assert supporting == {department_iri("370103:区卫生健康局")}
+    assert lead | supporting <= set(ds.objects(item, MS.responsibleDepartment))

@@ -241,8 +241,10 @@ def _add_commitment(g: Graph, c: Commitment, lookup: dict[str, dict[str, Concept
         g.add((s, MS.leadOfficial, official_iri(official_id(c, name))))
     for ref in c.departments:
         g.add((s, MS.responsibleDepartment, department_iri(ref.id)))
-        if ref.id in c.lead_departments:
+        if ref.id in c.lead_departments or ref.role == "lead":
             g.add((s, MS.leadDepartment, department_iri(ref.id)))
+        elif ref.role == "supporting":
+            g.add((s, MS.supportingDepartment, department_iri(ref.id)))
     for label in c.themes:
         g.add((s, MS.theme, _concept_ref(label, "theme", lookup)))
     for label in c.target_types:
