@@ -245,3 +245,13 @@ def test_fields_below_a_description_claim_it_but_a_closing_paragraph_stays_out()
     assert [(it.title, it.text, it.departments) for it in _parse(text).items] == [
         ("新建学校", "新建学校。在城北新建小学1所，新增学位1080个。", ["区教育局"]),
         ("新增床位50张，建设助餐点10个", "新增床位50张，建设助餐点10个。今年将继续推进。", ["区民政局"])]
+
+
+def test_an_ordinal_after_a_generic_word_is_numbering_not_a_name():
+    text = ("某县2023年为民办实事项目\n"
+            "实事一：农村饮水安全巩固提升。新建集中供水工程4处。责任单位：县水利局；责任领导：赵建华。\n"
+            "实事二：县城学校建设。新增学位1800个。责任单位：县教育局、县住建局；责任领导：孙丽。\n"
+            "项目3：道路改造。改造道路5条。责任单位：县交通运输局。\n")
+    items = _parse(text).items
+    assert [(it.seq, it.title) for it in items] == [(1, "农村饮水安全巩固提升"), (2, "县城学校建设"), (3, "道路改造")]
+    assert items[0].officials == ["赵建华"] and items[1].departments == ["县教育局", "县住建局"]

@@ -19,6 +19,8 @@ from kg.text import chinese_to_int
 _CN = "一二三四五六七八九十百零〇两"
 _MARKERS: list[tuple[str, re.Pattern[str]]] = [
     ("di", re.compile(rf"^第\s*([{_CN}\d]+)\s*[项件条个]\s*[、.．:：\s]?\s*(.*)$")),
+    # "实事一：…", "项目3：…": an ordinal after a generic word is numbering, not the item's name.
+    ("lab", re.compile(rf"^(?:民生实事|为民办实事|实事项目|实事|项目|事项)\s*([{_CN}]+|\d{{1,4}})\s*[：:、.．]\s*(.+)$")),
     ("cn", re.compile(rf"^([{_CN}]+)\s*[、．.]\s*(.*)$")),
     ("pcn", re.compile(rf"^[（(]\s*([{_CN}]+)\s*[）)]\s*[、.．]?\s*(.*)$")),
     ("par", re.compile(r"^[（(]\s*(\d{1,4})\s*[）)]\s*[、.．]?\s*(.*)$")),
