@@ -205,3 +205,8 @@ def test_shizhong_2025_fixture():
 @pytest.mark.parametrize("text", ["", "   ", "第3批", "G20", "1-", "——", "1.2.3万", "％％", "万元", "(", "9" * 400])
 def test_odd_text_never_raises(text):
     extract_targets(text)
+
+
+def test_bu_counts_lifts_but_not_departments():
+    assert [(t.value, t.unit) for t in extract_targets("改造老旧小区30个，加装电梯100部。")] == [(30.0, "个"), (100.0, "部")]
+    assert [(t.value, t.unit) for t in extract_targets("联合3部门开展检查20次")] == [(20.0, "次")]

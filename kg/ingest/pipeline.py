@@ -25,7 +25,7 @@ from kg.vocab.places import Jurisdiction, find_jurisdiction_in, find_year_in, re
 from kg.vocab.taxonomy import classify_commitment, load_taxonomy
 
 # Bump when parsing or enrichment changes, so unchanged files are re-parsed on the next ingest.
-PARSER_VERSION = "3"
+PARSER_VERSION = "4"
 
 Progress = Callable[[str], None]
 

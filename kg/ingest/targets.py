@@ -17,7 +17,7 @@ _UNITS = sorted([
     "个百分点", "平方公里", "平方米", "公里", "千米", "人次", "场次", "村次", "户次", "车次", "个", "所", "处",
     "家", "张", "人", "场", "件", "名", "元", "米", "亩", "套", "座", "条", "台", "把", "户", "项", "期", "周",
     "次", "辆", "间", "吨", "%", "批", "支", "份", "栋", "幢", "棵", "株", "册", "本", "床", "块", "站", "类", "㎡",
-    "批次", "口", "盏", "具", "门", "眼", "艘", "根", "段", "班", "届次", "架", "片", "公顷", "立方米", "千瓦", "辆次",
+    "批次", "口", "盏", "具", "门", "眼", "艘", "根", "段", "班", "届次", "架", "片", "公顷", "立方米", "千瓦", "辆次", "部",
 ], key=len, reverse=True)  # longest first so 个百分点 beats 个 and 人次 beats 人
 _NUM_RE = re.compile(
     r"(?:(?P<lo>\d+(?:\.\d+)?)[-~－—～至到])?(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)(?P<mult>万|亿)?(?P<yu>余|多)?"
@@ -140,6 +140,9 @@ def _skip(text: str, m: re.Match[str]) -> bool:
     if any(rest.startswith(w) for w in _NOT_QUANTITY) or rest[:1] in "-~－—～" and rest[1:2].isdigit():
         return True
     if not m.group("unit") and not m.group("mult"):
+        return True
+    # 部 counts lifts and films (电梯100部), but "3部门" names departments.
+    if m.group("unit") == "部" and text[m.end("unit"):m.end("unit") + 1] in ("门", "委", "署"):
         return True
     return _inside_quotes(text, start)
 
