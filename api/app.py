@@ -126,17 +126,27 @@ def create_app(workspace: Path | None = None, *, model: str | None = None,
 
 
 def _add_offline_docs(app: FastAPI) -> None:
-    """Swagger UI at /docs from the installed swagger-ui-bundle package: no CDN, works offline."""
-    from fastapi.openapi.docs import get_swagger_ui_html
-    from swagger_ui_bundle import swagger_ui_path
+    """Swagger UI at /docs from the installed fastapi-offline package: no CDN, works offline.
 
-    app.mount(DOCS_ASSETS, StaticFiles(directory=swagger_ui_path), name="docs-assets")
+    Its Swagger UI is 5.x, which reads the OpenAPI 3.1 documents FastAPI writes; the
+    swagger-ui-bundle package ships 4.15, which renders "Unable to render this definition".
+    """
+    from importlib.util import find_spec
+
+    from fastapi.openapi.docs import get_swagger_ui_html
+
+    # Located without importing fastapi_offline: its __init__ builds an app factory we do not use.
+    spec = find_spec("fastapi_offline")
+    assets = Path(spec.origin).parent / "static" if spec and spec.origin else None
+    if assets is None or not (assets / "swagger-ui-bundle.js").is_file():
+        raise RuntimeError("fastapi-offline is not installed; it provides the offline /docs assets")
+    app.mount(DOCS_ASSETS, StaticFiles(directory=assets), name="docs-assets")
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
         return get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json", title=f"{app.title} API",
                                    swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
                                    swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
-                                   swagger_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png",
+                                   swagger_favicon_url=f"{DOCS_ASSETS}/favicon.png",
                                    # No validator badge: it would send the schema to validator.swagger.io.
                                    swagger_ui_parameters={"validatorUrl": None})
