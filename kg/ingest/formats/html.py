@@ -11,7 +11,7 @@ and colspan expanded. Every walk over the tree is iterative and linear.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kg.errors import InputError
 from kg.ingest.formats import limits
@@ -196,7 +196,7 @@ def _lines_of(article, raw: RawDocument, budget: TableBudget) -> list[str]:  # n
         lines.extend(re.sub(r"[ \t\xa0]+$", "", ln) for ln in text.split("\n"))
 
     # Iterative walk: (element, entering?) events, so deep pages cost no recursion.
-    stack: list[tuple[object, bool]] = [(article, True)]
+    stack: list[tuple[Any, bool]] = [(article, True)]  # lxml elements (lxml ships no type stubs)
     while stack:
         el, entering = stack.pop()
         if not entering:
