@@ -125,10 +125,10 @@ def add_sparql_routes(app: FastAPI, ws: Any, *, timeout: float | None = None, ma
 
     def number(params: dict[str, list[str]], name: str) -> int | None:
         raw = one(params, name)
-        if raw in (None, ""):
+        if not raw:  # absent or empty
             return None
         try:
-            value = int(raw)  # type: ignore[arg-type]
+            value = int(raw)
         except ValueError:
             raise InputError(f"{name}: expected a whole number, not {raw!r}") from None
         if not 0 < value < 10_000:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from cli.common import FormatOpt, JurisdictionOpt, WorkspaceOpt, YearOpt, progress, workspace
 from cli.render import OutputFormat, render
+
+if TYPE_CHECKING:
+    from kg.store.workspace import Workspace
 
 ViewOpt = Annotated[str, typer.Option("--view", help="full, departments (co-responsibility) or officials (official–department).")]
 EndpointOpt = Annotated[str | None, typer.Option("--endpoint", help="Query this SPARQL 1.1 endpoint instead of the workspace (e.g. http://127.0.0.1:7878/query).")]
@@ -80,7 +83,7 @@ def sparql(
         render(result.display_rows(), fmt, columns=result.variables)
 
 
-def _filter_graphs(w, graph, year: int | None, jurisdiction: str | None) -> list[str] | None:  # type: ignore[no-untyped-def]
+def _filter_graphs(w: Workspace, graph: Any, year: int | None, jurisdiction: str | None) -> list[str] | None:
     from kg.graph.export import _filtered_graphs
 
     return _filtered_graphs(w.store(), graph, year, jurisdiction)

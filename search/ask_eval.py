@@ -10,7 +10,6 @@ it matches exactly.
 
 from __future__ import annotations
 
-import json
 import tempfile
 import time
 import tomllib
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.errors import InputError
+from search.evaluate import jsonl_objects
 
 EVAL_DIR = Path(__file__).resolve().parent.parent / "data" / "eval"
 DEFAULT_QUESTIONS = EVAL_DIR / "questions.jsonl"
@@ -30,18 +30,10 @@ def load_questions(path: Path | None = None) -> list[dict[str, Any]]:
     if not path.exists():
         raise InputError(f"{path}: no such questions file")
     out = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{n}: not JSON ({exc.msg})") from None
-        if not isinstance(row, dict) or not {"question", "expect"} <= row.keys():
+    for n, row in jsonl_objects(path, MAX_QUESTIONS):
+        if not {"question", "expect"} <= row.keys():
             raise InputError(f"{path}:{n}: expected an object with question and expect")
         out.append(row)
-        if len(out) > MAX_QUESTIONS:
-            raise InputError(f"{path}: more than {MAX_QUESTIONS} questions")
     return out
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,28 @@ from kg.errors import InputError
 
 DEFAULT_QUERIES = Path(__file__).resolve().parent.parent / "data" / "eval" / "queries.jsonl"
 CUTOFF = 5
+
+
+def jsonl_objects(path: Path, limit: int | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) for each non-blank line of a JSON Lines file.
+
+    InputError naming path:line for a line that is not JSON or not an object, and once more
+    than `limit` objects have been read.
+    """
+    count = 0
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}:{n}: not valid JSON ({exc.msg}); expected one JSON object per line") from None
+        if not isinstance(item, dict):
+            raise InputError(f"{path}:{n}: expected a JSON object, got {type(item).__name__}")
+        count += 1
+        if limit is not None and count > limit:
+            raise InputError(f"{path}: more than {limit} lines; the limit is {limit}")
+        yield n, item
 
 
 def load_queries(path: str | Path | None = None) -> list[dict[str, Any]]:
@@ -30,14 +52,8 @@ def load_queries(path: str | Path | None = None) -> list[dict[str, Any]]:
         else:
             raise InputError(f"{path}: query file not found")
     queries = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{n}: not valid JSON ({exc.msg})") from exc
-        if not isinstance(item, dict) or not isinstance(item.get("query"), str) or not item["query"].strip():
+    for n, item in jsonl_objects(path):
+        if not isinstance(item.get("query"), str) or not item["query"].strip():
             raise InputError(f"{path}:{n}: expected an object with a non-empty \"query\" string")
         relevant = item.get("relevant")
         if not isinstance(relevant, dict) or not relevant or not all(

@@ -274,7 +274,7 @@ class LexicalIndex:
                 return None
             ids, terms = list(manifest["ids"]), list(manifest["terms"])
             with np.load(directory / MATRIX) as z:
-                tf = _Csc(z["indptr"], z["indices"], z["data"], tuple(int(x) for x in z["shape"]))
+                tf = _Csc(z["indptr"], z["indices"], z["data"], (int(z["shape"][0]), int(z["shape"][1])))
             if tf.shape != (len(ids), len(terms)) or tf.indptr.shape != (len(terms) + 1,):
                 raise ValueError(f"matrix is {tf.shape}, manifest says {(len(ids), len(terms))}")
             alive = np.ones(len(ids), dtype=bool)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from kg.ingest.fields import split_names
 from kg.store.workspace import Workspace
 from kg.vocab.departments import (
     classify_function,
     looks_like_department,
     resolve_department,
-    split_departments,
 )
 
 # 2025 short form -> the 2024 seed's long form, both 济南市市中区.
@@ -24,11 +24,11 @@ SHORT_TO_LONG = {
 
 
 def test_split_keeps_names_whole():
-    assert split_departments("区文化和旅游局\n济南中央商埠区发展促进中心") == ["区文化和旅游局", "济南中央商埠区发展促进中心"]
-    assert split_departments("区住建局、交警大队") == ["区住建局", "交警大队"]
-    assert split_departments("区人社局，区民政局；区医保局。") == ["区人社局", "区民政局", "区医保局"]
-    assert split_departments("市生态环境局市中分局") == ["市生态环境局市中分局"]
-    assert split_departments("区 民政局、区民政局") == ["区民政局"]
+    assert split_names("区文化和旅游局\n济南中央商埠区发展促进中心") == ["区文化和旅游局", "济南中央商埠区发展促进中心"]
+    assert split_names("区住建局、交警大队") == ["区住建局", "交警大队"]
+    assert split_names("区人社局，区民政局；区医保局。") == ["区人社局", "区民政局", "区医保局"]
+    assert split_names("市生态环境局市中分局") == ["市生态环境局市中分局"]
+    assert split_names("区 民政局、区民政局") == ["区民政局"]
 
 
 @pytest.mark.parametrize(("short", "long"), SHORT_TO_LONG.items())

@@ -296,7 +296,7 @@ def _overlap(ctx: Selection) -> Answer:
     common = [k for k in per_place[0] if all(k in p for p in per_place[1:])]
     order = {c.id: n for n, c in enumerate([*ctx.tax.target_types, *ctx.tax.themes])}
     common.sort(key=lambda k: order.get(k, 10**6))
-    items = [{"name": ctx.tax.by_id[k].label if k in ctx.tax.by_id else k, "id": k,
+    items: list[dict[str, Any]] = [{"name": ctx.tax.by_id[k].label if k in ctx.tax.by_id else k, "id": k,
               "commitments": [cid for p in per_place for cid in p[k]]} for k in common]
     places = "和".join(v.place_name(g[0]) for g in pq.places)
     what = "主题" if field_name == "themes" else "目标类型"
@@ -307,6 +307,8 @@ def _overlap(ctx: Selection) -> Answer:
 
 def _compare(ctx: Selection) -> Answer:
     pq, v = ctx.pq, ctx.vocab
+    # Each side: its label and the Selection.select filter (keyword -> value) that picks its rows.
+    sides: list[tuple[str, dict[str, Any]]]
     if pq.compare_over == "places":
         sides = [(v.place_name(code), {"codes": [code]}) for code in v.places]
     elif pq.compare_over == "years":
@@ -326,7 +328,9 @@ def _compare(ctx: Selection) -> Answer:
     types = [k for k in pq.concepts if ctx.tax.by_id[k].kind == "target_type"]
     if "concepts" in sides[0][1]:
         types = []  # concepts are the sides; what is compared is how many commitments each has
-    items, parts, ids = [], [], []
+    items: list[dict[str, Any]] = []
+    parts: list[str] = []
+    ids: list[str] = []
     for label, filt in sides:
         rows = ctx.select(**filt)
         ids.extend(r.id for r in rows)

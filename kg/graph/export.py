@@ -197,7 +197,9 @@ def _iter_rdf(store: Any, fmt: str, graphs: list[str] | None) -> Iterator[bytes]
         return
     for batch in _batched(quads()):  # a filtered TriG / N-Quads export: dump cannot select graphs there
         items = [q.triple for q in batch] if as_triples else batch
-        yield ox.serialize(items, format=rdf_format, prefixes=prefixes)
+        data = ox.serialize(items, format=rdf_format, prefixes=prefixes)
+        assert data is not None  # serialize returns the bytes when given no output file
+        yield data
 
 
 class _QueueWriter:

@@ -65,7 +65,7 @@ def term_tuple(term: Any) -> tuple | None:
     if isinstance(term, ox.BlankNode):
         return ("bnode", term.value)
     if isinstance(term, ox.Literal):
-        dt = term.datatype.value if term.datatype is not None else None
+        dt: str | None = term.datatype.value if term.datatype is not None else None
         if term.language or dt == "http://www.w3.org/2001/XMLSchema#string":
             dt = None
         return ("literal", term.value, term.language, dt)
@@ -88,13 +88,13 @@ def execute(store: Any, req: dict[str, Any]) -> tuple[str, Any]:
         return "ask", bool(result)
     if isinstance(result, ox.QuerySolutions):
         variables = [v.value for v in result.variables]
-        rows = []
+        rows: list[tuple[tuple | None, ...]] = []
         for solution in result:
             if len(rows) >= max_rows:
                 raise TooManyRows(max_rows)
             rows.append(tuple(term_tuple(solution[i]) for i in range(len(variables))))
         return "select", (variables, rows)
-    triples = []
+    triples: list[tuple[tuple | None, tuple | None, tuple | None]] = []
     for t in result:
         if len(triples) >= max_rows:
             raise TooManyRows(max_rows)

@@ -31,7 +31,8 @@ def _http_url(url: str, what: str) -> str:
 
 def read_limited(response: Any, deadline: float, max_bytes: int, what: str) -> bytes:
     """Read an HTTP body within a total time limit and a size limit."""
-    chunks, size = [], 0
+    chunks: list[bytes] = []
+    size = 0
     while True:
         if time.monotonic() > deadline:
             raise BusyError(f"{what}: no complete answer within the time limit")

@@ -158,6 +158,7 @@ class SparqlResult:
         triples = [ox.Triple(sink.term(s), sink.term(p), sink.term(o)) for s, p, o in self.triples]
         data = ox.serialize(triples, format=getattr(ox.RdfFormat, RDF_RESULT_FORMATS[fmt][1]),
                             prefixes=PREFIX_IRIS if fmt in ("turtle", "rdfxml") else None)
+        assert data is not None  # serialize returns the bytes when given no output file
         return data.decode("utf-8")
 
 

@@ -16,7 +16,8 @@ from typing import Any
 from kg.errors import InputError
 from kg.ingest.corpus import ManifestEntry, lookup_manifest, read_manifest
 from kg.ingest.parse import MAX_ITEMS, ParsedDocument, parse_document
-from kg.ingest.read import SUPPORTED_SUFFIXES, RawDocument, read_document
+from kg.ingest.read import RawDocument, read_document
+from kg.ingest.read import collect_files as read_collect_files
 from kg.ingest.targets import extract_targets
 from kg.model import Commitment, DepartmentRef, Document
 from kg.store.db import Store
@@ -51,35 +52,7 @@ class IngestSummary:
 
 def collect_files(paths: Iterable[Path]) -> list[Path]:
     """Expand directories into the supported files under them, in a stable order."""
-    return _collect(paths)[0]
-
-
-def _collect(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
-    """Files to read and files skipped with the reason; the reader's version when it has one."""
-    paths = list(paths)
-    try:
-        from kg.ingest.read import collect_files as read_collect  # type: ignore[attr-defined]
-    except ImportError:
-        read_collect = None
-    if read_collect is not None:
-        found = read_collect(paths)
-        if isinstance(found, tuple):
-            files, skipped = found
-            return list(files), [(Path(p), str(r)) for p, r in skipped]
-        return list(found), []
-    files: list[Path] = []
-    for path in map(Path, paths):
-        if not path.exists():
-            raise InputError(f"{path}: no such file or directory")
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
-                           and not any(part.startswith(".") for part in p.relative_to(path).parts))
-            if not found:
-                raise InputError(f"{path}: directory holds no supported files ({', '.join(SUPPORTED_SUFFIXES)})")
-            files.extend(found)
-        else:
-            files.append(path)
-    return list(dict.fromkeys(files)), []
+    return read_collect_files(paths)[0]
 
 
 def _manifests_near(files: list[Path]) -> list[ManifestEntry]:
@@ -197,7 +170,7 @@ def ingest_paths(store: Store, paths: Iterable[Path], *, year: int | None = None
     """
     if max_items < 1:
         raise InputError(f"--max-items: expected a positive number of items per document, got {max_items}")
-    files, skipped = _collect(paths)
+    files, skipped = read_collect_files(paths)
     manifest = _manifests_near(files)
     summary = IngestSummary(dry_run=dry_run)
     summary.skipped.extend({"source": str(p), "reason": r} for p, r in skipped)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from kg.errors import InputError
 from kg.ingest.fields import column_role
-from kg.ingest.formats import READERS, REFUSED, limits, reader_for
+from kg.ingest.formats import READERS, REFUSED, Reader, limits, reader_for
 from kg.ingest.formats.limits import check_bytes
 from kg.ingest.formats.text import decode_text
 
@@ -82,6 +82,17 @@ def _legacy_rows(raw: RawDocument) -> None:
             raw.title_lines = titles
 
 
+def _reader(path: Path) -> Reader:
+    """The reader of a file named explicitly; InputError when its type is refused or unknown."""
+    suffix = path.suffix.lower()
+    if suffix in REFUSED:
+        raise InputError(f"{path}: {REFUSED[suffix]}")
+    reader = reader_for(suffix)
+    if reader is None:
+        raise InputError(f"{path}: unsupported file type {suffix or '(none)'}; expected one of {', '.join(SUPPORTED_SUFFIXES)}")
+    return reader
+
+
 def read_document(path: Path) -> RawDocument:
     """Read one file; raise InputError (TooLargeError for limits) naming the file for anything unreadable."""
     path = Path(path)
@@ -89,12 +100,7 @@ def read_document(path: Path) -> RawDocument:
         raise InputError(f"{path}: no such file or directory")
     if path.is_dir():
         raise InputError(f"{path}: is a directory; expected a file (directories are expanded by collect_files)")
-    suffix = path.suffix.lower()
-    if suffix in REFUSED:
-        raise InputError(f"{path}: {REFUSED[suffix]}")
-    reader = reader_for(suffix)
-    if reader is None:
-        raise InputError(f"{path}: unsupported file type {suffix or '(none)'}; expected one of {', '.join(SUPPORTED_SUFFIXES)}")
+    _reader(path)
     try:
         check_bytes(path, path.stat().st_size)
         data = path.read_bytes()
@@ -108,11 +114,7 @@ def read_bytes(path: Path, data: bytes) -> RawDocument:
     path = Path(path)
     check_bytes(path, len(data))
     suffix = path.suffix.lower()
-    if suffix in REFUSED:
-        raise InputError(f"{path}: {REFUSED[suffix]}")
-    reader = reader_for(suffix)
-    if reader is None:
-        raise InputError(f"{path}: unsupported file type {suffix or '(none)'}; expected one of {', '.join(SUPPORTED_SUFFIXES)}")
+    reader = _reader(path)
     if not data.strip():
         raise InputError(f"{path}: file is empty; expected a 民生实事 list")
     raw = RawDocument(path=path, data=data)
@@ -139,11 +141,7 @@ def collect_files(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, s
         if not path.exists():
             raise InputError(f"{path}: no such file or directory")
         if not path.is_dir():
-            suffix = path.suffix.lower()
-            if suffix in REFUSED:
-                raise InputError(f"{path}: {REFUSED[suffix]}")
-            if reader_for(suffix) is None:
-                raise InputError(f"{path}: unsupported file type {suffix or '(none)'}; expected one of {', '.join(SUPPORTED_SUFFIXES)}")
+            _reader(path)
             files.append(path)
             continue
         found = []

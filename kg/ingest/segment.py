@@ -341,7 +341,7 @@ def _sentence_list(cleaned: list[tuple[str, int]]) -> list[Segment]:
         if not m:
             continue
         offset = col + m.end()
-        segs = []
+        segs: list[Segment] = []
         for part in _split_top_level(text[m.end():], "；;"):
             stripped = part.strip()
             if len(stripped.rstrip("。")) >= 2:

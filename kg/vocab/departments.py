@@ -30,7 +30,6 @@ _ABBREV = sorted([
 ], key=lambda wa: -len(wa[0]))
 _ORG_SUFFIXES = (("委员会", "委"), ("办公室", "办"), ("管理局", "局"), ("分局", "分局"), ("局", "局"), ("委", "委"),
                  ("办", "办"), ("中心", "中心"), ("大队", "大队"), ("集团", "集团"), ("公司", "公司"), ("会", "会"))
-_SPLIT_RE = re.compile(r"[、，,；;\n/]+")
 
 
 @dataclass(frozen=True)
@@ -63,16 +62,6 @@ def _functions() -> list[tuple[str, str, tuple[str, ...]]]:
 def function_labels() -> dict[str, str]:
     """Every function concept: Chinese label -> English label."""
     return {label: en for label, en, _ in _functions()}
-
-
-def split_departments(cell: str) -> list[str]:
-    """Split a 责任单位 cell on 、，; and line breaks, keeping each name whole and in order."""
-    names = []
-    for part in _SPLIT_RE.split(cell):
-        name = normalize_name(part).strip("。.")
-        if name and name not in names:
-            names.append(name)
-    return names
 
 
 def short_key(stem: str) -> str:

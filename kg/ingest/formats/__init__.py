@@ -24,9 +24,10 @@ def reader_for(suffix: str) -> Reader | None:
     """The reader of a file suffix (lower case, with the dot), imported on first use."""
     from importlib import import_module
 
-    module, func = READERS.get(suffix, (None, None))
-    if module is None:
+    entry = READERS.get(suffix)
+    if entry is None:
         return None
+    module, func = entry
     return getattr(import_module(f"kg.ingest.formats.{module}"), func)
 
 

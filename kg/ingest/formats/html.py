@@ -11,7 +11,7 @@ and colspan expanded. Every walk over the tree is iterative and linear.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kg.errors import InputError
 from kg.ingest.formats import limits
@@ -91,11 +91,7 @@ def table_grid(table) -> list[list[str]]:  # noqa: ANN001
         cells = [c for c in tr if c.tag in ("td", "th")]
         for cell in cells:
             while col in pending:
-                left, text = pending[col]
-                row.append(text)
-                pending[col] = (left - 1, text)
-                if left - 1 <= 0:
-                    del pending[col]
+                row.append(_take_pending(pending, col))
                 col += 1
             text = _cell_text(cell)
             span = _span(cell.get("colspan"))
@@ -107,17 +103,23 @@ def table_grid(table) -> list[list[str]]:  # noqa: ANN001
                 col += 1
         while col in pending or any(k >= col for k in pending):
             if col in pending:
-                left, text = pending[col]
-                row.append(text)
-                pending[col] = (left - 1, text)
-                if left - 1 <= 0:
-                    del pending[col]
+                row.append(_take_pending(pending, col))
             else:
                 row.append("")
             col += 1
         grid.append(row)
     width = max((len(r) for r in grid), default=0)
     return [r + [""] * (width - len(r)) for r in grid if any(c.strip() for c in r)]
+
+
+def _take_pending(pending: dict[int, tuple[int, str]], col: int) -> str:
+    """The text a cell spanning down from an earlier row puts in this column (one row fewer left)."""
+    left, text = pending[col]
+    if left <= 1:
+        del pending[col]
+    else:
+        pending[col] = (left - 1, text)
+    return text
 
 
 def _layout_table(table) -> bool:  # noqa: ANN001
@@ -196,7 +198,7 @@ def _lines_of(article, raw: RawDocument, budget: TableBudget) -> list[str]:  # n
         lines.extend(re.sub(r"[ \t\xa0]+$", "", ln) for ln in text.split("\n"))
 
     # Iterative walk: (element, entering?) events, so deep pages cost no recursion.
-    stack: list[tuple[object, bool]] = [(article, True)]
+    stack: list[tuple[Any, bool]] = [(article, True)]  # lxml elements (lxml ships no type stubs)
     while stack:
         el, entering = stack.pop()
         if not entering:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 from collections import Counter
+from functools import partial
 from typing import TYPE_CHECKING
 
 from kg.errors import InputError
@@ -47,6 +48,11 @@ def _join_cell(text: str | None) -> str:
         wrapped = len(prev) >= longest - 1 and not _COMPLETE_END_RE.search(prev)
         out[-1:] = [out[-1] + part] if wrapped else [out[-1], part]
     return "\n".join(out)
+
+
+def _not_tabled(obj: dict, boxes: list[tuple[float, float, float, float]]) -> bool:
+    """Keep every object but the characters inside a table (the table's grid carries them)."""
+    return obj.get("object_type") != "char" or not _inside(obj, boxes)
 
 
 def _text_lines(page) -> list[tuple[str, float, float, float]]:  # noqa: ANN001 - a pdfplumber page
@@ -133,7 +139,7 @@ def read_pdf(raw: RawDocument) -> None:
                 budget.add(len(grid), sum(len(r) for r in grid))
                 if grid:
                     grids.append((t.bbox[1], grid))
-            outside = page.filter(lambda o, b=boxes: o.get("object_type") != "char" or not _inside(o, b)) if boxes else page
+            outside = page.filter(partial(_not_tabled, boxes=boxes)) if boxes else page
             lines = _text_lines(outside)
             cid_chars += sum(ln[0].count("(cid:") for ln in lines)
             chars += sum(len(ln[0]) for ln in lines) + sum(len(c) for _, g in grids for r in g for c in r)
@@ -165,12 +171,13 @@ def read_pdf(raw: RawDocument) -> None:
         # Pages that indent a paragraph's first line say where paragraphs start; others only
         # end them with 。；：
         indents = any(x0 > left + 6 and len(t) > 10 for t, _, x0, _ in kept)
-        blocks = sorted([(top, 0, ln) for ln in kept for top in (ln[1],)] + [(top, 1, g) for top, g in grids],
+        # Lines (kind 0) and tables (kind 1) in reading order, each by its index in kept / grids.
+        blocks = sorted([(ln[1], 0, i) for i, ln in enumerate(kept)] + [(top, 1, i) for i, (top, _) in enumerate(grids)],
                         key=lambda b: (b[0], b[1]))
         prev_line: tuple[str, float, float, float] | None = None
-        for n, (_top, kind, value) in enumerate(blocks):
+        for n, (_top, kind, index) in enumerate(blocks):
             if kind == 1:
-                grid = value
+                grid = grids[index][1]
                 last = raw.grids[-1] if raw.grids else None
                 # A table continued from the previous page: nothing between them, same columns.
                 if n == 0 and last is not None and raw.grid_at[-1] == len(out) and len(grid[0]) == len(last[0]):
@@ -180,6 +187,7 @@ def read_pdf(raw: RawDocument) -> None:
                     raw.grid_at.append(len(out))
                 prev_line = None
                 continue
+            value = kept[index]
             text = value[0]
             # A line that ran to the right margin was wrapped by the page, unless the next one
             # is indented, numbered, or a row of an unruled table (tab-separated).

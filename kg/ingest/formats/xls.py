@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from kg.errors import InputError
 from kg.ingest.formats import limits
 from kg.ingest.formats.limits import TableBudget, check_count
-from kg.ingest.formats.xlsx import _cell
+from kg.ingest.formats.xlsx import _cell, add_sheet
 
 if TYPE_CHECKING:
     from kg.ingest.read import RawDocument
@@ -37,14 +37,6 @@ def read_xls(raw: RawDocument) -> None:
             check_count(raw.path, "table rows", sheet.nrows, limits.MAX_ROWS)
             check_count(raw.path, "table cells", sheet.nrows * sheet.ncols, limits.MAX_CELLS)
             grid = [[_xls_cell(sheet.cell(r, c), book.datemode, xlrd) for c in range(sheet.ncols)] for r in range(sheet.nrows)]
-            for r0, r1, c0, c1 in sheet.merged_cells:
-                top = grid[r0][c0]
-                for r in range(r0, r1):
-                    for c in range(c0, c1):
-                        grid[r][c] = top
-            grid = [row for row in grid if any(row)]
-            budget.add(len(grid), sum(len(r) for r in grid))
-            if grid:
-                raw.grids.append(grid)
+            add_sheet(raw, budget, grid, sheet.merged_cells)  # xlrd's ranges are already 0-based, end-exclusive
     finally:
         book.release_resources()

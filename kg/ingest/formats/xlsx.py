@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import io
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from kg.errors import InputError
@@ -13,6 +14,27 @@ from kg.text import normalize_text
 
 if TYPE_CHECKING:
     from kg.ingest.read import RawDocument
+
+
+def add_sheet(raw: RawDocument, budget: TableBudget, grid: list[list[str]],
+              merged: Iterable[tuple[int, int, int, int]]) -> None:
+    """Add a sheet's grid to the document; empty rows dropped, an empty sheet skipped.
+
+    `merged` holds (first row, end row, first column, end column), 0-based and end-exclusive.
+    A leader or unit merged over several rows belongs to each of them, as in a docx table, so
+    the range's top-left text is repeated over every cell it covers.
+    """
+    for r0, r1, c0, c1 in merged:
+        if r0 >= len(grid):
+            continue
+        top = grid[r0][c0]
+        for r in range(r0, min(r1, len(grid))):
+            for c in range(c0, min(c1, len(grid[r]))):
+                grid[r][c] = top
+    grid = [row for row in grid if any(row)]
+    budget.add(len(grid), sum(len(r) for r in grid))
+    if grid:
+        raw.grids.append(grid)
 
 
 def _cell(value: object) -> str:
@@ -42,17 +64,7 @@ def read_xlsx(raw: RawDocument) -> None:
             check_count(raw.path, "table rows", ws.max_row, limits.MAX_ROWS)
             check_count(raw.path, "table cells", ws.max_row * ws.max_column, limits.MAX_CELLS)
             grid = [[_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
-            # A leader or unit merged over several rows belongs to each of them, as in a docx table.
-            for rng in ws.merged_cells.ranges:
-                if rng.min_row - 1 >= len(grid):
-                    continue
-                top = grid[rng.min_row - 1][rng.min_col - 1]
-                for r in range(rng.min_row - 1, min(rng.max_row, len(grid))):
-                    for c in range(rng.min_col - 1, min(rng.max_col, len(grid[r]))):
-                        grid[r][c] = top
-            grid = [row for row in grid if any(row)]
-            budget.add(len(grid), sum(len(r) for r in grid))
-            if grid:
-                raw.grids.append(grid)
+            merged = [(r.min_row - 1, r.max_row, r.min_col - 1, r.max_col) for r in ws.merged_cells.ranges]
+            add_sheet(raw, budget, grid, merged)
     finally:
         wb.close()
