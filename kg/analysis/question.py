@@ -213,9 +213,9 @@ def _scan(text: str, vocab: Vocabulary, taken: list[tuple[int, int]]) -> list[tu
             for n in range(min(vocab.max_len, len(text) - i), 1, -1):
                 if any(busy[i:i + n]):
                     continue
-                surfaces = vocab.forms.get(text[i:i + n])
-                if surfaces:
-                    hit = (i, i + n, text[i:i + n], surfaces)
+                exact = vocab.forms.get(text[i:i + n])
+                if exact:
+                    hit = (i, i + n, text[i:i + n], exact)
                     break
         if hit is None:
             i += 1
