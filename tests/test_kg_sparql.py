@@ -200,3 +200,13 @@ def test_limits_from_the_environment(monkeypatch):
     monkeypatch.setenv("MINSHENG_SPARQL_TIMEOUT", "soon")
     with pytest.raises(QueryError.__mro__[1], match="MINSHENG_SPARQL_TIMEOUT"):
         SparqlLimits.from_env()
+
+
+def test_service_is_checked_on_the_parsed_algebra_when_the_word_appears():
+    from kg.graph.sparql_check import _refuse_service_in_algebra, check_query
+
+    # The algebra check itself finds a SERVICE pattern...
+    with pytest.raises(QueryError, match="SERVICE"):
+        _refuse_service_in_algebra("SELECT ?s WHERE { SERVICE <http://127.0.0.1:9/x> { ?s ?p ?o } }")
+    # ...and lets a query through whose only "service" is inside a string.
+    assert check_query('SELECT ?s WHERE { ?s rdfs:label "社区service中心" }').kind == "select"

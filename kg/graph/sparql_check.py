@@ -62,6 +62,24 @@ def _unescape(query: str) -> str:
     return _CODEPOINT_RE.sub(char, query)
 
 
+def _refuse_service_in_algebra(query: str) -> None:
+    from rdflib.plugins.sparql import prepareQuery
+
+    try:
+        algebra = prepareQuery(query, initNs=PREFIXES).algebra
+    except Exception as exc:  # noqa: BLE001 - any parser failure means we could not verify it
+        raise QueryError(f"query: mentions SERVICE and could not be verified as local-only ({type(exc).__name__})") from None
+    stack: list[object] = [algebra]
+    while stack:
+        node = stack.pop()
+        if getattr(node, "name", None) == "ServiceGraphPattern":
+            raise QueryError(SERVICE_MESSAGE)
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list | tuple):
+            stack.extend(node)
+
+
 def _blank(m: re.Match[str]) -> str:
     return " " * len(m.group(0))
 
@@ -85,6 +103,11 @@ def check_query(query: str) -> CheckedQuery:
     keywords = _NAMES_RE.sub(_blank, text)
     if "SERVICE" in keywords.upper():
         raise QueryError(SERVICE_MESSAGE)
+    if "service" in unescaped.lower():
+        # The word appears, but only inside strings, IRIs, comments or names: confirm on the
+        # parsed algebra that no SERVICE pattern hides there. Queries without the word at all
+        # cannot hold the keyword and skip this parse (50-100 ms with rdflib).
+        _refuse_service_in_algebra(unescaped)
     form = _FORM_RE.search(keywords)
     kind = form.group(1).lower() if form else ""
     if kind not in ("select", "ask", "construct", "describe"):
