@@ -22,6 +22,9 @@ def test_every_command_has_help_and_a_readme_line() -> None:
     for name, command in commands.items():
         assert (command.help or "").strip(), f"`minsheng {name}` has no help text"
         assert f"minsheng {name}" in README, f"`minsheng {name}` is missing from README.md"
+        for sub, subcommand in getattr(command, "commands", {}).items():  # groups such as `eval`
+            assert (subcommand.help or "").strip(), f"`minsheng {name} {sub}` has no help text"
+            assert f"minsheng {name} {sub}" in README, f"`minsheng {name} {sub}` is missing from README.md"
 
 
 def test_readme_gives_the_two_commands() -> None:
