@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.routes_documents import UploadPolicy
+from tests.server_helpers import serve, stop
 
 ERROR_KEYS = {"ok", "error", "status", "title"}
 
@@ -69,27 +66,10 @@ def test_upload_adds_a_document(fresh_workspace) -> None:
     assert c.post("/ingest").status_code == 404  # replaced by POST /documents
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.mark.slow
 def test_real_http_server(bundled_workspace) -> None:
-    import uvicorn
-
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(bundled_workspace.path), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
+    server, thread, base = serve(create_app(bundled_workspace.path))
     try:
-        deadline = time.monotonic() + 20
-        while not server.started:
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.05)
-        base = f"http://127.0.0.1:{port}"
         with httpx.Client(base_url=base, timeout=30) as http:
             assert http.get("/healthz").text == "ok"
             assert http.get("/").json()["totals"]["commitments"] == 44
@@ -98,8 +78,7 @@ def test_real_http_server(bundled_workspace) -> None:
             missing = http.get("/commitments/none")
             assert missing.status_code == 404 and missing.json()["ok"] is False
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+        stop(server, thread)
 
 
 def test_graph_and_analysis_routes(client: TestClient) -> None:

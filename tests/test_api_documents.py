@@ -13,7 +13,9 @@ from api.app import create_app
 from api.routes_documents import UploadPolicy, check_upload_name
 from kg.errors import InputError, InvalidParameterError
 from tests.conftest import SHIZHONG_2025
-from tests.test_api import ERROR_KEYS, _free_port
+from tests.server_helpers import serve as _serve
+from tests.server_helpers import stop
+from tests.test_api import ERROR_KEYS
 
 KEY = {"Authorization": "Bearer s3cret"}
 
@@ -164,20 +166,6 @@ def test_upload_then_read_and_replace(fresh_workspace) -> None:
     assert [x["id"] for x in listed][:2] == ["370103-2025-01", "370103-2025-02"]
 
 
-def _serve(app):
-    import uvicorn
-
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    return server, thread, f"http://127.0.0.1:{port}"
-
-
 def test_real_server_upload_does_not_block_reads(fresh_workspace) -> None:
     # A slow parse (here: a long list) runs in a child process; the event loop keeps answering.
     lines = "\n".join(f"{i}. 新建社区食堂{i}处，新增养老床位{i}张。（区民政局）" for i in range(1, 1201))
@@ -210,8 +198,7 @@ def test_real_server_upload_does_not_block_reads(fresh_workspace) -> None:
         # Not a speed goal: a parse on the event loop would hold a read for about the whole upload.
         assert worst < max(1.0, took / 3), f"a read waited {worst:.2f} s behind a {took:.2f} s upload"
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+        stop(server, thread)
 
 
 def test_docx_and_xlsx_uploads_parse_in_the_limited_child(fresh_workspace, tmp_path) -> None:
@@ -257,8 +244,7 @@ def test_real_server_key_origin_and_removed_database(fresh_workspace) -> None:
             _error(http.get("/health"), 503, "removed")
             _error(http.post("/documents", files=files, headers=KEY), 503, "removed")
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+        stop(server, thread)
 
 
 def test_cors_only_for_allowed_origins(fresh_workspace) -> None:

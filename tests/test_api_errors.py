@@ -145,11 +145,11 @@ def test_removed_database_is_503_not_stale_data(tmp_path, bundled_workspace) -> 
 @pytest.mark.slow
 def test_docs_render_in_a_browser_without_network(bundled_workspace, tmp_path) -> None:
     # Real Chromium, every host but loopback unresolvable: Swagger UI must still draw the operations.
-    from tests.test_api_documents import _serve
+    from tests.server_helpers import serve, stop
     from tests.test_kg_export_browser import _require_browser, _run
 
     browser = _require_browser()
-    server, thread, base = _serve(create_app(bundled_workspace.path))
+    server, thread, base = serve(create_app(bundled_workspace.path))
     try:
         done = _run(browser, tmp_path, "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
                     "--dump-dom", f"{base}/docs")
@@ -158,5 +158,4 @@ def test_docs_render_in_a_browser_without_network(bundled_workspace, tmp_path) -
         assert "swagger-ui" in dom and "opblock" in dom, dom[:2000]
         assert "/commitments" in dom and "/documents" in dom
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+        stop(server, thread)

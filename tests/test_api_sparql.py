@@ -8,8 +8,6 @@ import io
 import json
 import socket
 import tempfile
-import threading
-import time
 
 import pyoxigraph as ox
 import pytest
@@ -19,6 +17,7 @@ from graph_helpers import synced_graph
 
 from api.app import create_app
 from api.routes_sparql import GRAPH_OFFERS, RESULT_OFFERS, negotiate
+from tests.server_helpers import serve, stop
 
 SELECT = "SELECT ?id WHERE { ?c a ms:Commitment ; dcterms:identifier ?id } ORDER BY ?id LIMIT 3"
 CONSTRUCT = "CONSTRUCT { ?c ms:year ?y } WHERE { ?c a ms:Commitment ; ms:year ?y } LIMIT 4"
@@ -169,27 +168,11 @@ def test_export_network_formats_stream_too(client):
     assert client.get("/export/csv").status_code == 400
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server_url(ws):
-    import uvicorn
-
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(ws.path), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/sparql"
-    server.should_exit = True
-    thread.join(timeout=10)
+    server, thread, base = serve(create_app(ws.path))
+    yield f"{base}/sparql"
+    stop(server, thread)
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv"])

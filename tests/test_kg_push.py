@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 import urllib.request
@@ -17,14 +16,9 @@ from cli.main import app
 from kg.errors import ForbiddenError, InputError, QueryError
 from kg.graph.push import push_graphs
 from kg.graph.remote import run_remote
+from tests.server_helpers import free_port
 
 COUNT = "SELECT (COUNT(?c) AS ?n) WHERE { ?c a ms:Commitment }"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +26,7 @@ def oxigraph_server(tmp_path_factory):
     exe = shutil.which("oxigraph")
     if exe is None:
         pytest.skip("the oxigraph server (pip install oxigraph) is not installed")
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([exe, "serve", "--location", str(tmp_path_factory.mktemp("oxserver")),
                              "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -103,7 +97,7 @@ def test_cli_push_and_remote_sparql(pushed, oxigraph_server):
 
 def test_unreachable_endpoint_is_a_clean_error(pushed):
     _, graph, _ = pushed
-    port = _free_port()
+    port = free_port()
     runner = CliRunner()
     result = runner.invoke(app, ["sparql", COUNT, "--endpoint", f"http://127.0.0.1:{port}/query"])
     assert result.exit_code != 0 and "unreachable" in result.output and "Traceback" not in result.output
