@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 
 from kg.errors import InputError
@@ -34,9 +34,9 @@ class Concept:
     context: tuple[str, ...] = ()  # one must appear nearby for the labels to apply
     units: tuple[str, ...] = ()
 
-    @property
+    @cached_property
     def names(self) -> tuple[str, ...]:
-        """The label followed by every alternative label."""
+        """The label followed by every alternative label (cached: target typing asks per target)."""
         return (self.label, *self.alt_labels)
 
 
@@ -101,12 +101,17 @@ def classify_target(metric: str, context: str) -> Concept | None:
     best: tuple[int, int, int, int] | None = None
     best_c = None
     for order, c in enumerate(load_taxonomy().target_types):
-        if not _context_ok(c, metric, context):
-            continue
+        # The metric is a short phrase; the context check (longer text) runs only for a name
+        # that matched, which is what made this the hot spot of ingest.
+        checked = False
         for name in c.names:
             pos = metric.rfind(name)
             if pos < 0:
                 continue
+            if not checked:
+                if not _context_ok(c, metric, context):
+                    break
+                checked = True
             score = (pos + len(name), len(name), 1 if c.context else 0, -order)
             if best is None or score > best:
                 best, best_c = score, c
