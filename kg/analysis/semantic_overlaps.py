@@ -213,22 +213,40 @@ def cross_district_candidates(facts: Mapping[str, tuple[str, int, frozenset[str]
     _, first = np.unique(a.astype(np.int64) * len(ids) + b, return_index=True)
     a, b, cos = a[first], b[first], cos[first]
     baseline = neighbours.baseline()
+    type_j = _type_jaccard([facts[i][2] if i in facts else frozenset() for i in ids], a, b)
+    # Scores for every pair at once; the exact per-pair formula (Python floats, ``round``) is
+    # re-applied below to the pairs that can make the page, so results match the per-pair code.
+    close = np.clip((cos.astype(np.float64) - baseline) / (1.0 - baseline), 0.0, 1.0) if baseline < 1.0 \
+        else np.zeros(a.size)
+    approx = np.minimum(1.0, close + CROSS_TYPE_BONUS * type_j)
     if keep_top is not None and a.size > keep_top:
-        # Only the best ``keep_top`` are wanted: the type bonus adds at most CROSS_TYPE_BONUS, so a
-        # pair whose closeness plus that bonus stays below the keep_top-th best closeness can't make it.
-        close = np.clip((cos - baseline) / max(1e-9, 1.0 - baseline), 0.0, 1.0)
-        kth = np.partition(close, close.size - keep_top)[close.size - keep_top]
-        ok = close + CROSS_TYPE_BONUS >= kth - 1e-6
-        a, b, cos = a[ok], b[ok], cos[ok]
+        kth = np.partition(approx, approx.size - keep_top)[approx.size - keep_top]
+        ok = approx >= kth - 1e-4  # rounding to 4 places can move a score by at most 5e-5
+        a, b, cos, type_j = a[ok], b[ok], cos[ok], type_j[ok]
     out = []
-    for i, j, c in zip(a.tolist(), b.tolist(), cos.tolist(), strict=True):
-        ta, tb = facts[ids[i]][2], facts[ids[j]][2]
-        type_j = len(ta & tb) / len(ta | tb) if ta & tb else 0.0
-        score = round(min(1.0, closeness(c, baseline) + CROSS_TYPE_BONUS * type_j), 4)
+    for i, j, c, t in zip(a.tolist(), b.tolist(), cos.tolist(), type_j.tolist(), strict=True):
+        score = round(min(1.0, closeness(c, baseline) + CROSS_TYPE_BONUS * t), 4)
         out.append(Candidate(score, [], [ids[i], ids[j]],
-                             lambda x=ids[i], y=ids[j], c=c, t=type_j, s=score: _cross_overlap(
+                             lambda x=ids[i], y=ids[j], c=c, t=t, s=score: _cross_overlap(
                                  commitments(x), commitments(y), c, t, s, baseline)))
     return out
+
+
+def _type_jaccard(types: list[frozenset[str]], a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Jaccard of the target-type sets of rows ``a[k]`` and ``b[k]``, through bit masks (one word per 64 types)."""
+    index: dict[str, int] = {}
+    for ts in types:
+        for t in ts:
+            index.setdefault(t, len(index))
+    words = max(1, (len(index) + 63) // 64)
+    bits = [sum(1 << index[t] for t in ts) for ts in types]
+    full = (1 << 64) - 1
+    masks = np.array([[(m >> (64 * w)) & full for w in range(words)] for m in bits], dtype=np.uint64)
+    masks = masks.reshape(len(types), words)
+    ma, mb = masks[a], masks[b]
+    inter = np.bitwise_count(ma & mb).sum(axis=1)
+    union = np.bitwise_count(ma | mb).sum(axis=1)
+    return np.divide(inter, union, out=np.zeros(a.size), where=inter > 0)
 
 
 def _cross_overlap(a: Commitment, b: Commitment, cos: float, type_j: float, score: float, baseline: float) -> Overlap:
