@@ -24,7 +24,7 @@ from kg.analysis.spans import (
     features,
     merge_spans,
 )
-from kg.embed.vectors import background_cosine, similarity_matrix
+from kg.embed.vectors import background_cosine, stack_vectors
 from kg.graph.links import generic_target_types
 from kg.model import Commitment
 
@@ -100,7 +100,8 @@ def thematic_candidates(items: list[Commitment], vectors: Mapping[str, np.ndarra
         n, df = len(group), document_frequencies(group)
         ids = [c.id for c in group]
         row = {cid: i for i, cid in enumerate(ids)}
-        matrix = similarity_matrix(vectors, ids)
+        unit = stack_vectors(vectors, ids)
+        matrix = unit @ unit.T  # stacked once (similarity_matrix would stack the same rows twice)
         baseline = background_cosine(matrix)
         feats = {c.id: features(c) for c in group}
         # Only themes and target types can make a pair; beneficiary groups merely add to its score.

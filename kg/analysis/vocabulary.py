@@ -14,7 +14,7 @@ import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from kg.text import normalize_name
 from kg.vocab.taxonomy import load_taxonomy
@@ -26,9 +26,12 @@ _LEVEL = re.compile(r"(?:区|县|市|旗)$")
 _CITY = re.compile(r"^(.{2,6}?[市州盟])(.{2,}[区县市旗])$")
 
 
-@dataclass(frozen=True)
-class Row:
-    """One commitment, reduced to what questions select on."""
+class Row(NamedTuple):
+    """One commitment, reduced to what questions select on.
+
+    A named tuple, not a frozen dataclass: the vocabulary holds one per commitment and a
+    frozen dataclass's ``__init__`` (a setattr per field) was a third of the build at 10k.
+    """
 
     id: str
     year: int
@@ -214,12 +217,19 @@ def _load_rows(conn: Any, vocab: Vocabulary) -> None:
         offs[cid].append(oid)
     tax = load_taxonomy()
     label_to_id = {c.label: c.id for c in (*tax.themes, *tax.target_types)}
-    for r in conn.execute(
+    # Lists repeat the same few label combinations: parse each distinct JSON text once.
+    parsed: dict[str, frozenset[str]] = {}
+
+    def concepts(text: str) -> frozenset[str]:
+        got = parsed.get(text)
+        if got is None:
+            got = parsed[text] = frozenset(label_to_id.get(t, t) for t in json.loads(text))
+        return got
+
+    rows = vocab.rows
+    no_deps: tuple[tuple[str, str], ...] = ()
+    for cid, seq, title, themes, types, year, code in conn.execute(
             "SELECT c.id, c.seq, c.title, c.themes, c.target_types, d.year, d.jurisdiction_code FROM commitments c "
             "JOIN documents d ON d.id = c.document_id ORDER BY d.jurisdiction_code, d.year, c.seq"):
-        cid = r[0]
-        vocab.rows[cid] = Row(
-            id=cid, year=int(r[5]), code=str(r[6]), seq=int(r[1]), title=r[2],
-            themes=frozenset(label_to_id.get(t, t) for t in json.loads(r[3])),
-            target_types=frozenset(label_to_id.get(t, t) for t in json.loads(r[4])),
-            departments=tuple(deps.get(cid, ())), officials=tuple(offs.get(cid, ())))
+        rows[cid] = Row(cid, int(year), str(code), int(seq), title, concepts(themes), concepts(types),
+                        tuple(deps.get(cid, no_deps)), tuple(offs.get(cid, ())))
