@@ -75,17 +75,28 @@ def _title_span(c: Commitment) -> list[dict[str, Any]]:
 
 def find_shared(data: Any) -> list[Overlap]:
     """Every pair of departments named on one commitment, weighted by how many they share."""
+    return [c.build() for c in shared_candidates(data)]
+
+
+def shared_candidates(data: Any) -> list[Any]:
+    """``find_shared`` as scored candidates: the evidence is written only for those shown."""
+    from kg.analysis.semantic_overlaps import Candidate
+
     g = build_department_graph(None, data=data)
     by_id = {c.id: c for c in data.commitments}
+
+    def build(a: str, b: str, ids: list[str], weight: float) -> Overlap:
+        items = [by_id[i] for i in ids]
+        return Overlap(
+            kind="shared", departments=[data.departments[a].name, data.departments[b].name], department_ids=[a, b],
+            jurisdictions=sorted({c.jurisdiction for c in items}), years=sorted({c.year for c in items}),
+            score=weight, evidence=[evidence_entry(c, _title_span(c), [a, b]) for c in items])
     out = []
     for u, v, attrs in g.edges(data=True):
         # Node keys are "department:<id>" (graph_views.node_key); the id is what we report.
         a, b = sorted(key.split(":", 1)[1] for key in (u, v))
-        items = [by_id[i] for i in attrs["commitments"]]
-        out.append(Overlap(
-            kind="shared", departments=[data.departments[a].name, data.departments[b].name], department_ids=[a, b],
-            jurisdictions=sorted({c.jurisdiction for c in items}), years=sorted({c.year for c in items}),
-            score=float(attrs["weight"]), evidence=[evidence_entry(c, _title_span(c), [a, b]) for c in items]))
+        ids, weight = list(dict.fromkeys(attrs["commitments"])), float(attrs["weight"])
+        out.append(Candidate(weight, [a, b], ids, lambda a=a, b=b, ids=attrs["commitments"], w=weight: build(a, b, ids, w)))
     return out
 
 
@@ -190,7 +201,7 @@ def find_overlaps(store: Any, *, kinds: list[str] | tuple[str, ...] | None = Non
         floor = DEFAULT_MIN_SCORE[kind] if min_score is None else min_score
         fetch: dict[str, Commitment] = {}
         if kind == "shared":
-            cands = [_ready(o) for o in find_shared(data)]
+            cands = shared_candidates(data)
         elif kind == "official":
             cands = [_ready(o) for o in find_official_overlaps(data)]
         elif kind == "thematic":

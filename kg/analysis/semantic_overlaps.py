@@ -215,21 +215,36 @@ def cross_district_candidates(facts: Mapping[str, tuple[str, int, frozenset[str]
     a, b, cos = a[first], b[first], cos[first]
     baseline = neighbours.baseline()
     type_j = _type_jaccard([facts[i][2] if i in facts else frozenset() for i in ids], a, b)
-    # Scores for every pair at once; the exact per-pair formula (Python floats, ``round``) is
-    # re-applied below to the pairs that can make the page, so results match the per-pair code.
+    # Every pair's score at once, bit for bit what closeness() + bonus and round() give per pair.
     close = np.clip((cos.astype(np.float64) - baseline) / (1.0 - baseline), 0.0, 1.0) if baseline < 1.0 \
         else np.zeros(a.size)
-    approx = np.minimum(1.0, close + CROSS_TYPE_BONUS * type_j)
+    score = _round4(np.minimum(1.0, close + CROSS_TYPE_BONUS * type_j))
     if keep_top is not None and a.size > keep_top:
-        kth = np.partition(approx, approx.size - keep_top)[approx.size - keep_top]
-        ok = approx >= kth - 1e-4  # rounding to 4 places can move a score by at most 5e-5
-        a, b, cos, type_j = a[ok], b[ok], cos[ok], type_j[ok]
+        # The caller's order: score down, then the id pair; only the first keep_top can be shown.
+        rank = np.empty(len(ids), dtype=np.int64)
+        rank[np.argsort(np.array(ids, dtype=object), kind="stable")] = np.arange(len(ids))
+        first = np.lexsort((rank[b], rank[a], -score))[:keep_top]
+        a, b, cos, type_j, score = a[first], b[first], cos[first], type_j[first], score[first]
     out = []
-    for i, j, c, t in zip(a.tolist(), b.tolist(), cos.tolist(), type_j.tolist(), strict=True):
-        score = round(min(1.0, closeness(c, baseline) + CROSS_TYPE_BONUS * t), 4)
-        out.append(Candidate(score, [], [ids[i], ids[j]],
-                             lambda x=ids[i], y=ids[j], c=c, t=t, s=score: _cross_overlap(
+    for i, j, c, t, s in zip(a.tolist(), b.tolist(), cos.tolist(), type_j.tolist(), score.tolist(), strict=True):
+        out.append(Candidate(s, [], [ids[i], ids[j]],
+                             lambda x=ids[i], y=ids[j], c=c, t=t, s=s: _cross_overlap(
                                  commitments(x), commitments(y), c, t, s, baseline)))
+    return out
+
+
+def _round4(x: np.ndarray) -> np.ndarray:
+    """``round(v, 4)`` of every element, exactly as Python rounds.
+
+    rint(v * 1e4) / 1e4 is the double nearest k / 10^4, which is what ``round`` returns,
+    unless v * 1e4 lies so close to a half that the product's rounding error could pick
+    the other k: those few go through ``round`` itself.
+    """
+    scaled = x * 1e4
+    out = np.rint(scaled) / 1e4
+    frac = scaled - np.floor(scaled)
+    for n in np.flatnonzero(np.abs(frac - 0.5) < 1e-6).tolist():
+        out[n] = round(float(x[n]), 4)
     return out
 
 
