@@ -7,7 +7,7 @@ Scoring formulas are documented on the functions so the CLI help can quote them.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping
 from itertools import combinations
 from typing import Any
@@ -18,11 +18,10 @@ from kg.analysis.overlaps import Overlap, evidence_entry
 from kg.analysis.spans import (
     KIND_WEIGHTS,
     closest_clauses,
-    concept_score,
     concept_spans,
-    document_frequencies,
     features,
     merge_spans,
+    specificity,
 )
 from kg.embed.vectors import background_cosine, stack_vectors
 from kg.graph.links import generic_target_types
@@ -97,13 +96,15 @@ def thematic_candidates(items: list[Commitment], vectors: Mapping[str, np.ndarra
         groups[(c.jurisdiction_code, c.year)].append(c)
     out = []
     for group in groups.values():
-        n, df = len(group), document_frequencies(group)
+        feats = {c.id: features(c) for c in group}
+        n, df = len(group), Counter(f for fs in feats.values() for f in fs)  # document_frequencies, features once
+        # concept_score's per-concept factor, worked out once per list rather than once per pair
+        factor = {f: KIND_WEIGHTS[f[0]] * specificity(d, n) ** 2 for f, d in df.items()}
         ids = [c.id for c in group]
         row = {cid: i for i, cid in enumerate(ids)}
         unit = stack_vectors(vectors, ids)
         matrix = unit @ unit.T  # stacked once (similarity_matrix would stack the same rows twice)
         baseline = background_cosine(matrix)
-        feats = {c.id: features(c) for c in group}
         # Only themes and target types can make a pair; beneficiary groups merely add to its score.
         topical = {cid: {f for f in fs if f[0] != "beneficiary"} for cid, fs in feats.items()}
         deps = {c.id: {r.id for r in c.departments} for c in group}
@@ -124,7 +125,10 @@ def thematic_candidates(items: list[Commitment], vectors: Mapping[str, np.ndarra
                         continue
                     shared = feats[ca.id] & feats[cb.id]
                     cos = cosines[row[ca.id]][row[cb.id]]
-                    concept = concept_score(shared, df, n)
+                    miss = 1.0
+                    for f in shared:  # concept_score(shared, df, n), same products in the same order
+                        miss *= 1.0 - factor[f]
+                    concept = 1.0 - miss
                     score = THEMATIC_CONCEPT_WEIGHT * concept + (1 - THEMATIC_CONCEPT_WEIGHT) * closeness(cos, baseline)
                     score *= (stake(ca, a) * stake(cb, b)) ** 0.5
                     pairs.append((round(score, 4), ca, cb, shared, cos, concept))
