@@ -16,6 +16,7 @@ import logging
 import marshal
 import os
 import re
+import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from importlib import resources
@@ -150,7 +151,7 @@ def _save(path: Path, state: str, v: Vocabulary) -> None:
              {f: [(s.kind, tuple(s.refs)) for s in b] for f, b in v.ascii_forms.items()}, v.max_len)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")  # server threads too
         tmp.write_bytes(marshal.dumps(plain))
         os.replace(tmp, path)
     except (OSError, ValueError) as exc:  # a read-only workspace still answers, from memory
