@@ -132,7 +132,12 @@ def run(size: int, embedder_kind: str, workdir: Path, *, years: int = 5, skip: s
         timed(r, "overlaps_limit100_s", _overlaps, ws, embedder)
     timed(r, "timeline_s", _timeline, ws, cold)
     if "ask" not in skip:
-        timed(r, "ask_s", _ask, cold)
+        timed(r, "ask_s", _ask, cold)  # first question of the process: builds and saves the vocabulary
+        from kg.analysis import vocabulary
+
+        vocabulary._CACHE.clear()  # as a new process: the vocabulary comes from the workspace cache
+        timed(r, "ask_saved_vocab_s", _ask, cold)
+        timed(r, "ask_warm_s", _ask, cold)
     if "sparql" not in skip:
         timed(r, "sparql_count_s", _sparql, ws)
         timed(r, "export_ttl_s", _export, ws, "ttl")
@@ -223,7 +228,7 @@ ROWS = [("commitments", "commitments"), ("parse + store /s", "parse_store_per_s"
         ("warm p50 ms (1 thread)", "warm_p50_ms_single"), ("warm p99 ms (1 thread)", "warm_p99_ms_single"),
         ("warm p50 ms (default)", "warm_p50_ms_default"), ("warm p99 ms (default)", "warm_p99_ms_default"),
         ("cold CLI search s (wall)", "cold_cli_search_s"), ("cold CLI search s (CPU)", "cold_cli_search_cpu_s"), ("overlaps --limit 100 s", "overlaps_limit100_s"),
-        ("timeline 养老床位 s", "timeline_s"), ("ask s", "ask_s"), ("sparql count s", "sparql_count_s"),
+        ("timeline 养老床位 s", "timeline_s"), ("ask s", "ask_s"), ("ask, saved vocabulary s", "ask_saved_vocab_s"), ("ask warm s", "ask_warm_s"), ("sparql count s", "sparql_count_s"),
         ("export ttl s", "export_ttl_s"), ("add one 20-item doc s", "add_one_doc_s"),
         ("next search s", "search_after_add_s"), ("disk MB", "disk_mb"), ("peak RSS MB", "peak_rss_mb")]
 

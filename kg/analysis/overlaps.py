@@ -22,8 +22,9 @@ import numpy as np
 from kg.analysis.spans import span
 from kg.errors import NotFoundError, QueryError
 from kg.graph.links import generic_target_types
-from kg.graph.views import build_department_graph, collect_graph_data
-from kg.model import Commitment
+from kg.graph.views import GraphData, build_department_graph, official_id
+from kg.model import Commitment, Department, Official
+from kg.text import normalize_name
 
 KINDS = ("shared", "thematic", "cross_district", "official")
 # Scores of ``shared`` count commitments, the other kinds lie in [0, 1]. The semantic
@@ -74,17 +75,28 @@ def _title_span(c: Commitment) -> list[dict[str, Any]]:
 
 def find_shared(data: Any) -> list[Overlap]:
     """Every pair of departments named on one commitment, weighted by how many they share."""
+    return [c.build() for c in shared_candidates(data)]
+
+
+def shared_candidates(data: Any) -> list[Any]:
+    """``find_shared`` as scored candidates: the evidence is written only for those shown."""
+    from kg.analysis.semantic_overlaps import Candidate
+
     g = build_department_graph(None, data=data)
     by_id = {c.id: c for c in data.commitments}
+
+    def build(a: str, b: str, ids: list[str], weight: float) -> Overlap:
+        items = [by_id[i] for i in ids]
+        return Overlap(
+            kind="shared", departments=[data.departments[a].name, data.departments[b].name], department_ids=[a, b],
+            jurisdictions=sorted({c.jurisdiction for c in items}), years=sorted({c.year for c in items}),
+            score=weight, evidence=[evidence_entry(c, _title_span(c), [a, b]) for c in items])
     out = []
     for u, v, attrs in g.edges(data=True):
         # Node keys are "department:<id>" (graph_views.node_key); the id is what we report.
         a, b = sorted(key.split(":", 1)[1] for key in (u, v))
-        items = [by_id[i] for i in attrs["commitments"]]
-        out.append(Overlap(
-            kind="shared", departments=[data.departments[a].name, data.departments[b].name], department_ids=[a, b],
-            jurisdictions=sorted({c.jurisdiction for c in items}), years=sorted({c.year for c in items}),
-            score=float(attrs["weight"]), evidence=[evidence_entry(c, _title_span(c), [a, b]) for c in items]))
+        ids, weight = list(dict.fromkeys(attrs["commitments"])), float(attrs["weight"])
+        out.append(Candidate(weight, [a, b], ids, lambda a=a, b=b, ids=attrs["commitments"], w=weight: build(a, b, ids, w)))
     return out
 
 
@@ -180,7 +192,7 @@ def find_overlaps(store: Any, *, kinds: list[str] | tuple[str, ...] | None = Non
             raise NotFoundError(f"--department: no department {department!r}; `minsheng departments` lists them")
     data = None
     if {"shared", "official"} & set(wanted):
-        data = collect_graph_data(store, year=year, jurisdiction=code, links=[])
+        data = _scope(store, year, code)
     neighbours = None
     if {"thematic", "cross_district"} & set(wanted):
         neighbours = _neighbours(store, vectors, model, workspace, embedder)
@@ -189,7 +201,7 @@ def find_overlaps(store: Any, *, kinds: list[str] | tuple[str, ...] | None = Non
         floor = DEFAULT_MIN_SCORE[kind] if min_score is None else min_score
         fetch: dict[str, Commitment] = {}
         if kind == "shared":
-            cands = [_ready(o) for o in find_shared(data)]
+            cands = shared_candidates(data)
         elif kind == "official":
             cands = [_ready(o) for o in find_official_overlaps(data)]
         elif kind == "thematic":
@@ -213,6 +225,30 @@ def find_overlaps(store: Any, *, kinds: list[str] | tuple[str, ...] | None = Non
             fetch.update((c.id, c) for c in store.commitments(ids=wanted_ids))
         found.extend(c.build() for c in page)
     return found
+
+
+def _scope(store: Any, year: int | None, code: str | None) -> GraphData:
+    """The commitments in scope with their departments and officials: what ``collect_graph_data``
+    reads, without the documents, links and target series that no overlap kind uses (the series
+    alone took 0.3 s of 4.7 s at 10k commitments)."""
+    commitments = store.commitments(year=year, jurisdiction=code)
+    known_deps = {d.id: d for d in store.departments()}
+    known_offs = {o.id: o for o in store.officials()}
+    departments: dict[str, Department] = {}
+    officials: dict[str, Official] = {}
+    for c in commitments:
+        for ref in c.departments:
+            if ref.id not in departments:
+                departments[ref.id] = known_deps.get(ref.id) or Department(
+                    id=ref.id, name=ref.name, jurisdiction=c.jurisdiction,
+                    jurisdiction_code=c.jurisdiction_code, function=ref.function)
+        for name in c.officials:
+            oid = official_id(c, name)
+            if oid not in officials:
+                officials[oid] = known_offs.get(oid) or Official(
+                    id=oid, name=normalize_name(name), jurisdiction=c.jurisdiction,
+                    jurisdiction_code=c.jurisdiction_code)
+    return GraphData(commitments, departments, officials, {}, [], [])
 
 
 def _ready(o: Overlap) -> Any:

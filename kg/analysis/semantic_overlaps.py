@@ -7,7 +7,7 @@ Scoring formulas are documented on the functions so the CLI help can quote them.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping
 from itertools import combinations
 from typing import Any
@@ -18,13 +18,12 @@ from kg.analysis.overlaps import Overlap, evidence_entry
 from kg.analysis.spans import (
     KIND_WEIGHTS,
     closest_clauses,
-    concept_score,
     concept_spans,
-    document_frequencies,
     features,
     merge_spans,
+    specificity,
 )
-from kg.embed.vectors import background_cosine, similarity_matrix
+from kg.embed.vectors import background_cosine, stack_vectors
 from kg.graph.links import generic_target_types
 from kg.model import Commitment
 
@@ -97,12 +96,15 @@ def thematic_candidates(items: list[Commitment], vectors: Mapping[str, np.ndarra
         groups[(c.jurisdiction_code, c.year)].append(c)
     out = []
     for group in groups.values():
-        n, df = len(group), document_frequencies(group)
+        feats = {c.id: features(c) for c in group}
+        n, df = len(group), Counter(f for fs in feats.values() for f in fs)  # document_frequencies, features once
+        # concept_score's per-concept factor, worked out once per list rather than once per pair
+        factor = {f: KIND_WEIGHTS[f[0]] * specificity(d, n) ** 2 for f, d in df.items()}
         ids = [c.id for c in group]
         row = {cid: i for i, cid in enumerate(ids)}
-        matrix = similarity_matrix(vectors, ids)
+        unit = stack_vectors(vectors, ids)
+        matrix = unit @ unit.T  # stacked once (similarity_matrix would stack the same rows twice)
         baseline = background_cosine(matrix)
-        feats = {c.id: features(c) for c in group}
         # Only themes and target types can make a pair; beneficiary groups merely add to its score.
         topical = {cid: {f for f in fs if f[0] != "beneficiary"} for cid, fs in feats.items()}
         deps = {c.id: {r.id for r in c.departments} for c in group}
@@ -123,7 +125,10 @@ def thematic_candidates(items: list[Commitment], vectors: Mapping[str, np.ndarra
                         continue
                     shared = feats[ca.id] & feats[cb.id]
                     cos = cosines[row[ca.id]][row[cb.id]]
-                    concept = concept_score(shared, df, n)
+                    miss = 1.0
+                    for f in shared:  # concept_score(shared, df, n), same products in the same order
+                        miss *= 1.0 - factor[f]
+                    concept = 1.0 - miss
                     score = THEMATIC_CONCEPT_WEIGHT * concept + (1 - THEMATIC_CONCEPT_WEIGHT) * closeness(cos, baseline)
                     score *= (stake(ca, a) * stake(cb, b)) ** 0.5
                     pairs.append((round(score, 4), ca, cb, shared, cos, concept))
@@ -213,22 +218,55 @@ def cross_district_candidates(facts: Mapping[str, tuple[str, int, frozenset[str]
     _, first = np.unique(a.astype(np.int64) * len(ids) + b, return_index=True)
     a, b, cos = a[first], b[first], cos[first]
     baseline = neighbours.baseline()
+    type_j = _type_jaccard([facts[i][2] if i in facts else frozenset() for i in ids], a, b)
+    # Every pair's score at once, bit for bit what closeness() + bonus and round() give per pair.
+    close = np.clip((cos.astype(np.float64) - baseline) / (1.0 - baseline), 0.0, 1.0) if baseline < 1.0 \
+        else np.zeros(a.size)
+    score = _round4(np.minimum(1.0, close + CROSS_TYPE_BONUS * type_j))
     if keep_top is not None and a.size > keep_top:
-        # Only the best ``keep_top`` are wanted: the type bonus adds at most CROSS_TYPE_BONUS, so a
-        # pair whose closeness plus that bonus stays below the keep_top-th best closeness can't make it.
-        close = np.clip((cos - baseline) / max(1e-9, 1.0 - baseline), 0.0, 1.0)
-        kth = np.partition(close, close.size - keep_top)[close.size - keep_top]
-        ok = close + CROSS_TYPE_BONUS >= kth - 1e-6
-        a, b, cos = a[ok], b[ok], cos[ok]
+        # The caller's order: score down, then the id pair; only the first keep_top can be shown.
+        rank = np.empty(len(ids), dtype=np.int64)
+        rank[np.argsort(np.array(ids, dtype=object), kind="stable")] = np.arange(len(ids))
+        first = np.lexsort((rank[b], rank[a], -score))[:keep_top]
+        a, b, cos, type_j, score = a[first], b[first], cos[first], type_j[first], score[first]
     out = []
-    for i, j, c in zip(a.tolist(), b.tolist(), cos.tolist(), strict=True):
-        ta, tb = facts[ids[i]][2], facts[ids[j]][2]
-        type_j = len(ta & tb) / len(ta | tb) if ta & tb else 0.0
-        score = round(min(1.0, closeness(c, baseline) + CROSS_TYPE_BONUS * type_j), 4)
-        out.append(Candidate(score, [], [ids[i], ids[j]],
-                             lambda x=ids[i], y=ids[j], c=c, t=type_j, s=score: _cross_overlap(
+    for i, j, c, t, s in zip(a.tolist(), b.tolist(), cos.tolist(), type_j.tolist(), score.tolist(), strict=True):
+        out.append(Candidate(s, [], [ids[i], ids[j]],
+                             lambda x=ids[i], y=ids[j], c=c, t=t, s=s: _cross_overlap(
                                  commitments(x), commitments(y), c, t, s, baseline)))
     return out
+
+
+def _round4(x: np.ndarray) -> np.ndarray:
+    """``round(v, 4)`` of every element, exactly as Python rounds.
+
+    rint(v * 1e4) / 1e4 is the double nearest k / 10^4, which is what ``round`` returns,
+    unless v * 1e4 lies so close to a half that the product's rounding error could pick
+    the other k: those few go through ``round`` itself.
+    """
+    scaled = x * 1e4
+    out = np.rint(scaled) / 1e4
+    frac = scaled - np.floor(scaled)
+    for n in np.flatnonzero(np.abs(frac - 0.5) < 1e-6).tolist():
+        out[n] = round(float(x[n]), 4)
+    return out
+
+
+def _type_jaccard(types: list[frozenset[str]], a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Jaccard of the target-type sets of rows ``a[k]`` and ``b[k]``, through bit masks (one word per 64 types)."""
+    index: dict[str, int] = {}
+    for ts in types:
+        for t in ts:
+            index.setdefault(t, len(index))
+    words = max(1, (len(index) + 63) // 64)
+    bits = [sum(1 << index[t] for t in ts) for ts in types]
+    full = (1 << 64) - 1
+    masks = np.array([[(m >> (64 * w)) & full for w in range(words)] for m in bits], dtype=np.uint64)
+    masks = masks.reshape(len(types), words)
+    ma, mb = masks[a], masks[b]
+    inter = np.bitwise_count(ma & mb).sum(axis=1)
+    union = np.bitwise_count(ma | mb).sum(axis=1)
+    return np.divide(inter, union, out=np.zeros(a.size), where=inter > 0)
 
 
 def _cross_overlap(a: Commitment, b: Commitment, cos: float, type_j: float, score: float, baseline: float) -> Overlap:

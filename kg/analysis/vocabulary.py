@@ -10,14 +10,23 @@ than a query per question. Built once per store version and cached.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
+import marshal
+import os
 import re
+import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from importlib import resources
+from pathlib import Path
+from typing import Any, NamedTuple
 
 from kg.text import normalize_name
 from kg.vocab.taxonomy import load_taxonomy
+
+log = logging.getLogger(__name__)
 
 # Prefixes a department name may carry in one jurisdiction and drop in speech (区民政局 -> 民政局).
 _DEPT_PREFIXES = ("区", "县", "市", "镇", "街道")
@@ -26,9 +35,12 @@ _LEVEL = re.compile(r"(?:区|县|市|旗)$")
 _CITY = re.compile(r"^(.{2,6}?[市州盟])(.{2,}[区县市旗])$")
 
 
-@dataclass(frozen=True)
-class Row:
-    """One commitment, reduced to what questions select on."""
+class Row(NamedTuple):
+    """One commitment, reduced to what questions select on.
+
+    A named tuple, not a frozen dataclass: the vocabulary holds one per commitment and a
+    frozen dataclass's ``__init__`` (a setattr per field) was a third of the build at 10k.
+    """
 
     id: str
     year: int
@@ -93,14 +105,76 @@ _CACHE: dict[str, Vocabulary] = {}
 
 
 def workspace_vocabulary(store: Any) -> Vocabulary:
-    """The vocabulary of ``store``, rebuilt only when the store version changes."""
+    """The vocabulary of ``store``, rebuilt only when the store version changes.
+
+    Kept in memory per process and on disk in the workspace's ``cache/`` (keyed by
+    ``Store.state()``), so a new process reads it back instead of rebuilding: at 100k
+    commitments the build reads every commitment row (~2 s), the saved copy loads in a
+    fraction of that.
+    """
     key = (str(store.path), store.version())
     cached = _CACHE.get(key[0])
     if cached is not None and cached.version == key:
         return cached
-    vocab = build_vocabulary(store)
+    disk = _disk_path(store)
+    state = f"{_DISK_FORMAT}:{store.state()}:{_taxonomy_key()}" if disk is not None else ""
+    vocab = _load_saved(disk, state, key) if disk is not None else None
+    if vocab is None:
+        vocab = build_vocabulary(store)
+        if disk is not None:
+            _save(disk, state, vocab)
     _CACHE[key[0]] = vocab
     return vocab
+
+
+# Bump when Vocabulary, Row or the way they are built changes: saved copies of another format are rebuilt.
+_DISK_FORMAT = 1
+_DISK_NAME = "vocabulary.marshal"
+
+
+def _disk_path(store: Any) -> Path | None:
+    from kg.store.workspace import DB_NAME
+
+    path = Path(getattr(store, "path", "") or "")
+    return path.parent / "cache" / _DISK_NAME if path.name == DB_NAME and path.parent.is_dir() else None
+
+
+def _taxonomy_key() -> str:
+    raw = resources.files("kg").joinpath("resources", "taxonomy.toml").read_bytes()
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def _save(path: Path, state: str, v: Vocabulary) -> None:
+    """marshal (plain tuples, dicts, strings and frozensets; nothing executable), written atomically."""
+    plain = (state, v.years, v.places, v.departments, v.officials, [tuple(r) for r in v.rows.values()],
+             {f: [(s.kind, tuple(s.refs)) for s in b] for f, b in v.forms.items()},
+             {f: [(s.kind, tuple(s.refs)) for s in b] for f, b in v.ascii_forms.items()}, v.max_len)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")  # server threads too
+        tmp.write_bytes(marshal.dumps(plain))
+        os.replace(tmp, path)
+    except (OSError, ValueError) as exc:  # a read-only workspace still answers, from memory
+        log.warning("%s: vocabulary not saved (%s)", path, exc)
+
+
+def _load_saved(path: Path, state: str, key: tuple[str, int]) -> Vocabulary | None:
+    try:
+        plain = marshal.loads(path.read_bytes())
+        if plain[0] != state:
+            return None
+        _, years, places, departments, officials, rows, forms, ascii_forms, max_len = plain
+        surfaces = {f: [Surface(kind, dict.fromkeys(refs)) for kind, refs in b] for f, b in forms.items()}
+        ascii_surfaces = {f: [Surface(kind, dict.fromkeys(refs)) for kind, refs in b] for f, b in ascii_forms.items()}
+        make = Row._make
+        return Vocabulary(version=key, years=years, places=places, departments=departments, officials=officials,
+                          rows={r[0]: make(r) for r in rows}, forms=surfaces, ascii_forms=ascii_surfaces,
+                          max_len=max_len)
+    except FileNotFoundError:
+        return None
+    except (OSError, EOFError, ValueError, TypeError, IndexError) as exc:
+        log.warning("%s: unreadable saved vocabulary, rebuilding (%s)", path, exc)
+        return None
 
 
 def _english_variants(form: str) -> list[str]:
@@ -214,12 +288,19 @@ def _load_rows(conn: Any, vocab: Vocabulary) -> None:
         offs[cid].append(oid)
     tax = load_taxonomy()
     label_to_id = {c.label: c.id for c in (*tax.themes, *tax.target_types)}
-    for r in conn.execute(
+    # Lists repeat the same few label combinations: parse each distinct JSON text once.
+    parsed: dict[str, frozenset[str]] = {}
+
+    def concepts(text: str) -> frozenset[str]:
+        got = parsed.get(text)
+        if got is None:
+            got = parsed[text] = frozenset(label_to_id.get(t, t) for t in json.loads(text))
+        return got
+
+    rows = vocab.rows
+    no_deps: tuple[tuple[str, str], ...] = ()
+    for cid, seq, title, themes, types, year, code in conn.execute(
             "SELECT c.id, c.seq, c.title, c.themes, c.target_types, d.year, d.jurisdiction_code FROM commitments c "
             "JOIN documents d ON d.id = c.document_id ORDER BY d.jurisdiction_code, d.year, c.seq"):
-        cid = r[0]
-        vocab.rows[cid] = Row(
-            id=cid, year=int(r[5]), code=str(r[6]), seq=int(r[1]), title=r[2],
-            themes=frozenset(label_to_id.get(t, t) for t in json.loads(r[3])),
-            target_types=frozenset(label_to_id.get(t, t) for t in json.loads(r[4])),
-            departments=tuple(deps.get(cid, ())), officials=tuple(offs.get(cid, ())))
+        rows[cid] = Row(cid, int(year), str(code), int(seq), title, concepts(themes), concepts(types),
+                        tuple(deps.get(cid, no_deps)), tuple(offs.get(cid, ())))
