@@ -206,6 +206,7 @@ def find_overlaps(store: Any, *, kinds: list[str] | tuple[str, ...] | None = Non
             cands = [_ready(o) for o in find_official_overlaps(data)]
         elif kind == "thematic":
             items = data.commitments if data is not None else store.commitments(year=year, jurisdiction=code)
+            assert neighbours is not None  # loaded above for the thematic and cross-district kinds
             cands = thematic_candidates(items, neighbours.mapping())
         else:
             top = offset + limit if limit and dep_ids is None else None  # the department filter needs them all
