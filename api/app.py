@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.errors import COMMON_RESPONSES, install_error_handlers
 from api.params import MAX_NAME_CHARS, Department, Jurisdiction, Official, SearchText, Theme, TopK, Year
-from api.routes_documents import UploadPolicy, add_cors, add_document_routes
+from api.routes_documents import UploadPolicy, add_cors, add_document_routes, lower_search_priority
 from kg.store.workspace import Workspace, open_workspace
 
 DOCS_ASSETS = "/docs-assets"
@@ -102,6 +102,7 @@ def create_app(workspace: Path | None = None, *, model: str | None = None,
                mode: Annotated[str, Query(pattern="^(hybrid|dense|lexical)$")] = "hybrid",
                year: Year = None, jurisdiction: Jurisdiction = None, department: Department = None,
                official: Official = None, theme: Theme = None) -> dict[str, Any]:
+        lower_search_priority()
         response = engine().search(q, top_k=top_k, mode=mode, year=year, jurisdiction=jurisdiction,
                                    department=department, official=official, theme=theme)
         return response.to_dict()

@@ -258,3 +258,24 @@ def test_cors_only_for_allowed_origins(fresh_workspace) -> None:
     assert "access-control-allow-origin" not in c.get("/health", headers={"Origin": "https://evil.example"}).headers
     r = _upload(c, headers={**KEY, "Origin": "http://localhost:3000"})
     assert r.status_code == 200 and r.headers["access-control-allow-origin"] == "http://localhost:3000"
+
+
+def test_search_threads_yield_the_cpu_to_uploads() -> None:
+    import os
+    import threading
+
+    from api.routes_documents import SEARCH_NICE, lower_search_priority
+
+    seen: dict[str, int] = {}
+
+    def search_thread() -> None:
+        lower_search_priority()
+        seen["search"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    t = threading.Thread(target=search_thread)
+    t.start()
+    t.join()
+    assert before < SEARCH_NICE, "the test runner itself is already niced"
+    assert seen["search"] == SEARCH_NICE
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before  # this thread untouched
