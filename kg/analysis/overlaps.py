@@ -22,9 +22,8 @@ import numpy as np
 from kg.analysis.spans import span
 from kg.errors import NotFoundError, QueryError
 from kg.graph.links import generic_target_types
-from kg.graph.views import GraphData, build_department_graph, official_id
-from kg.model import Commitment, Department, Official
-from kg.text import normalize_name
+from kg.graph.views import GraphData, build_department_graph, people_of
+from kg.model import Commitment
 
 KINDS = ("shared", "thematic", "cross_district", "official")
 # Scores of ``shared`` count commitments, the other kinds lie in [0, 1]. The semantic
@@ -233,22 +232,8 @@ def _scope(store: Any, year: int | None, code: str | None) -> GraphData:
     reads, without the documents, links and target series that no overlap kind uses (the series
     alone took 0.3 s of 4.7 s at 10k commitments)."""
     commitments = store.commitments(year=year, jurisdiction=code)
-    known_deps = {d.id: d for d in store.departments()}
-    known_offs = {o.id: o for o in store.officials()}
-    departments: dict[str, Department] = {}
-    officials: dict[str, Official] = {}
-    for c in commitments:
-        for ref in c.departments:
-            if ref.id not in departments:
-                departments[ref.id] = known_deps.get(ref.id) or Department(
-                    id=ref.id, name=ref.name, jurisdiction=c.jurisdiction,
-                    jurisdiction_code=c.jurisdiction_code, function=ref.function)
-        for name in c.officials:
-            oid = official_id(c, name)
-            if oid not in officials:
-                officials[oid] = known_offs.get(oid) or Official(
-                    id=oid, name=normalize_name(name), jurisdiction=c.jurisdiction,
-                    jurisdiction_code=c.jurisdiction_code)
+    departments, officials = people_of(commitments, {d.id: d for d in store.departments()},
+                                       {o.id: o for o in store.officials()})
     return GraphData(commitments, departments, officials, {}, [], [])
 
 

@@ -56,6 +56,26 @@ def concepts_by_label() -> dict[str, dict[str, Concept]]:
     return out
 
 
+def people_of(commitments: list[Commitment], all_departments: dict[str, Department],
+              all_officials: dict[str, Official]) -> tuple[dict[str, Department], dict[str, Official]]:
+    """The departments and officials the commitments name, as the store knows them (or as written)."""
+    departments: dict[str, Department] = {}
+    officials: dict[str, Official] = {}
+    for c in commitments:
+        for ref in c.departments:
+            if ref.id not in departments:
+                departments[ref.id] = all_departments.get(ref.id) or Department(
+                    id=ref.id, name=ref.name, jurisdiction=c.jurisdiction,
+                    jurisdiction_code=c.jurisdiction_code, function=ref.function)
+        for name in c.officials:
+            oid = official_id(c, name)
+            if oid not in officials:
+                officials[oid] = all_officials.get(oid) or Official(
+                    id=oid, name=normalize_name(name), jurisdiction=c.jurisdiction,
+                    jurisdiction_code=c.jurisdiction_code)
+    return departments, officials
+
+
 def collect_graph_data(store: Any, *, year: int | None = None, jurisdiction: str | None = None,
                        links: list[Link] | None = None, catalog: tuple[dict, dict, dict] | None = None) -> GraphData:
     """Read the store once; ``links=None`` computes them with ``link_commitments`` (no vectors).
@@ -69,21 +89,7 @@ def collect_graph_data(store: Any, *, year: int | None = None, jurisdiction: str
                    {d.id: d for d in store.documents()})
     all_departments, all_officials, all_documents = catalog
     ids = {c.id for c in commitments}
-    departments: dict[str, Department] = {}
-    officials: dict[str, Official] = {}
-    for c in commitments:
-        for ref in c.departments:
-            if ref.id not in departments:
-                known = all_departments.get(ref.id)
-                departments[ref.id] = known or Department(
-                    id=ref.id, name=ref.name, jurisdiction=c.jurisdiction,
-                    jurisdiction_code=c.jurisdiction_code, function=ref.function)
-        for name in c.officials:
-            oid = official_id(c, name)
-            if oid not in officials:
-                officials[oid] = all_officials.get(oid) or Official(
-                    id=oid, name=normalize_name(name), jurisdiction=c.jurisdiction,
-                    jurisdiction_code=c.jurisdiction_code)
+    departments, officials = people_of(commitments, all_departments, all_officials)
     doc_ids = {c.document_id for c in commitments}
     documents = {i: all_documents[i] for i in sorted(doc_ids) if i in all_documents}
     if links is None:
