@@ -2,10 +2,10 @@
 
 `parse_document(raw)` runs the stages of the ingest pipeline on one read document:
 normalise (script, chrome) -> real tables (raw.grids) and tables saved as text
-(`kg.ingest.tables` / `kg.ingest.rows`, when installed) -> segment the remaining running
+(`kg.ingest.tables` / `kg.ingest.rows`) -> segment the remaining running
 text (`kg.ingest.segment`) -> fields (`kg.ingest.fields`). It records which layout it
-recognised so the ingest summary can say it. The legacy table-text reader below stays
-as a fallback until every table layout goes through `kg.ingest.rows`.
+recognised so the ingest summary can say it. Rows a reader keyed itself (`raw.rows`, csv
+files whose grid `kg.ingest.rows` does not read as an item table) still go through `parse_rows`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from typing import Any
 from kg.errors import InputError, TooLargeError
 from kg.ingest.fields import (
     Fields,
-    column_role,
     extract_fields,
     field_line,
     parse_departments,
@@ -30,19 +29,9 @@ from kg.text import CN_NUMERAL_CHARS, chinese_to_int, collapse_spaces
 
 
 def _table_stage() -> tuple[Any, Any]:
-    """kg.ingest.tables and kg.ingest.rows, or (None, None) before the tables stage is merged.
+    """kg.ingest.tables and kg.ingest.rows, imported at call time: rows builds ParsedItems, so it imports this module."""
+    from kg.ingest import rows, tables
 
-    Imported at call time: rows builds ParsedItems, so it imports this module.
-    """
-    from importlib import import_module
-
-    try:
-        tables, rows = import_module("kg.ingest.tables"), import_module("kg.ingest.rows")
-    except ModuleNotFoundError as exc:  # pragma: no cover - depends on the merge order
-        # Only the stage's absence is tolerated; a broken import inside it must show.
-        if exc.name not in ("kg.ingest.rows", "kg.ingest.tables"):
-            raise
-        return None, None
     return tables, rows
 
 _CN = "一二三四五六七八九十百零〇两"
@@ -120,43 +109,6 @@ def _add_department(item: ParsedItem, name: str, role: str) -> None:
         item.departments.append(name)
         if role == "supporting":
             item.supporting_departments.append(name)
-
-
-def _parse_table_text(lines: list[str]) -> tuple[str | None, list[dict[str, str]]] | None:
-    """Layout (a): cells start on tab-led lines, continue on lines without a tab.
-
-    Lines above the 序号 header cell are the list's title, not cells.
-    """
-    stripped = [ln.strip() for ln in lines]
-    start = next((i for i, ln in enumerate(stripped[:20]) if ln == "序号"), None)
-    if start is None or not any(column_role(h) == "text" for h in stripped[start:start + 8]):
-        return None
-    titles = [ln for ln in stripped[:start] if ln]
-    rows: list[list[str]] = []
-    cells: list[str] = []
-    for line in lines[start:]:
-        if not line.strip():
-            if cells:
-                rows.append(cells)
-                cells = []
-        elif re.match(r"^\s*\t", line):
-            cells.append(line.strip())
-        elif cells:
-            cells[-1] += "\n" + line.strip()
-        else:
-            cells.append(line.strip())
-    if cells:
-        rows.append(cells)
-    header = rows[0]
-    roles = [column_role(h) for h in header]
-    if len(rows) == 1:  # no blank lines between rows: fall back to fixed-width chunks
-        flat = header[len(roles):]
-        rows = [header] + [flat[i: i + len(roles)] for i in range(0, len(flat), len(roles))]
-    title = next((t for t in titles if "民生" in t or "实事" in t), titles[0] if titles else None)
-    return title, [
-        {role: cell for role, cell in zip(roles, row, strict=False) if role and cell}
-        for row in rows[1:]
-    ]
 
 
 def parse_rows(rows: list[dict[str, str]], layout: str) -> list[ParsedItem]:
@@ -267,10 +219,8 @@ def _original_pieces(seg: Segment, original: list[str], lines: list[str]) -> lis
 
 
 def _grid_items(grids: list[list[list[str]]], traditional: bool) -> tuple[list[ParsedItem], str | None, list[str]]:
-    """Items from real tables (docx/html/xlsx/pdf grids), via kg.ingest.rows when present."""
+    """Items from real tables (docx/html/xlsx/pdf grids), via kg.ingest.rows."""
     _, _rows = _table_stage()
-    if _rows is None:
-        return [], None, []
     items: list[ParsedItem] = []
     layout = None
     titles: list[str] = []
@@ -289,12 +239,6 @@ def _grid_items(grids: list[list[list[str]]], traditional: bool) -> tuple[list[P
 def _text_table_items(lines: list[str]) -> tuple[list[ParsedItem], str | None, list[str], set[int]]:
     """Items from tables saved as text; the line numbers they cover are returned too."""
     _tables, _rows = _table_stage()
-    if _tables is None or _rows is None:
-        legacy = _parse_table_text(lines)
-        if legacy is None:
-            return [], None, [], set()
-        title, rows = legacy
-        return parse_rows(rows, "table-text"), "table-text", [title] if title else [], set(range(len(lines)))
     items: list[ParsedItem] = []
     covered: set[int] = set()
     layout = None
