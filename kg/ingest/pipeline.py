@@ -16,13 +16,14 @@ from typing import Any
 from kg.errors import InputError
 from kg.ingest.corpus import ManifestEntry, lookup_manifest, read_manifest
 from kg.ingest.parse import MAX_ITEMS, ParsedDocument, parse_document
+from kg.ingest.place import identify_place_and_year, require_place
 from kg.ingest.read import RawDocument, read_document
 from kg.ingest.read import collect_files as read_collect_files
 from kg.ingest.targets import extract_targets
 from kg.model import Commitment, DepartmentRef, Document
 from kg.store.db import Store
 from kg.vocab.departments import resolve_department
-from kg.vocab.places import Jurisdiction, find_jurisdiction_in, find_year_in, resolve_jurisdiction
+from kg.vocab.places import Jurisdiction, resolve_jurisdiction
 from kg.vocab.taxonomy import classify_commitment, load_taxonomy
 
 # Bump when parsing or enrichment changes, so unchanged files are re-parsed on the next ingest.
@@ -64,10 +65,10 @@ def _manifests_near(files: list[Path]) -> list[ManifestEntry]:
     return entries
 
 
-def _identify(path: Path, raw: RawDocument, parsed: ParsedDocument, entry: ManifestEntry | None, year: int | None,
+def _identify(path: Path, raw: RawDocument, entry: ManifestEntry | None, year: int | None,
               jurisdiction: str | None, known: Iterable[str] = ()) -> tuple[Jurisdiction, int, list[str]]:
     # Explicit beats inferred: flags, then a manifest the user wrote, then what the text says
-    # (title, metadata, notice text, document number: kg.ingest.place when installed).
+    # (title, metadata, notice text, document number: kg.ingest.place).
     if year is not None and not 1949 <= year <= 2100:
         raise InputError(f"--year: expected a four-digit year such as 2025, got {year}")
     jur = resolve_jurisdiction(jurisdiction, known) if jurisdiction else None
@@ -76,7 +77,7 @@ def _identify(path: Path, raw: RawDocument, parsed: ParsedDocument, entry: Manif
     found_year = year or (entry.year if entry else None)
     warnings: list[str] = []
     if jur is None or found_year is None:
-        text_jur, text_year, warnings = read_place_and_year(path, raw, parsed, need_place=jur is None)
+        text_jur, text_year, warnings = read_place_and_year(path, raw, need_place=jur is None)
         jur = jur or text_jur
         found_year = found_year or text_year
     missing = [flag for flag, value in (("--year", found_year), ("--jurisdiction", jur)) if value is None]
@@ -87,27 +88,13 @@ def _identify(path: Path, raw: RawDocument, parsed: ParsedDocument, entry: Manif
     return jur, int(found_year), warnings
 
 
-def read_place_and_year(path: Path, raw: RawDocument, parsed: ParsedDocument, *,
+def read_place_and_year(path: Path, raw: RawDocument, *,
                         need_place: bool = True) -> tuple[Jurisdiction | None, int | None, list[str]]:
     """The jurisdiction and year the document states, or None; warnings about the place."""
-    from importlib import import_module
-
-    try:
-        identify_place_and_year = import_module("kg.ingest.place").identify_place_and_year
-    except ModuleNotFoundError as exc:
-        if exc.name != "kg.ingest.place":  # a broken import inside the module must show
-            raise
-        identify_place_and_year = None
-    if identify_place_and_year is not None:
-        found = identify_place_and_year(raw, raw.lines)
-        if getattr(found, "ambiguous", None) and need_place:
-            raise InputError(f"{path}: {found.ambiguous}")
-        return found.jurisdiction, found.year, list(getattr(found, "warnings", []))
-    # Fallback until kg.ingest.place is merged: the title, then the lines above the list.
-    texts = [parsed.title or "", *raw.title_lines, *[ln for ln in raw.lines[:40] if ln.strip()]]
-    jur = next((j for t in texts if (j := find_jurisdiction_in(t))), None)
-    found_year = next((y for t in texts if (y := find_year_in(t))), None)
-    return jur, found_year, []
+    found = identify_place_and_year(raw, raw.lines)
+    if need_place:
+        require_place(found, path)
+    return found.jurisdiction, found.year, list(found.warnings)
 
 
 def build_commitments(parsed: ParsedDocument, doc: Document) -> tuple[list[Commitment], dict[str, tuple[str, ...]], list[str]]:
@@ -183,7 +170,7 @@ def ingest_paths(store: Store, paths: Iterable[Path], *, year: int | None = None
             raw = read_document(path)
             parsed = parse_document(raw, max_items=max_items)
             entry = lookup_manifest(path, hashlib.sha256(raw.data).hexdigest(), manifest)
-            jur, doc_year, warnings = _identify(path, raw, parsed, entry, year, jurisdiction, known_codes)
+            jur, doc_year, warnings = _identify(path, raw, entry, year, jurisdiction, known_codes)
         except InputError as exc:
             if not skip_bad:
                 raise

@@ -179,7 +179,7 @@ def score_file(path: Path, gold: dict[str, Any]) -> FileScore:
         raw = read_document(path)
         parsed = parse_document(raw)
         if score.states_place:
-            jur, year, _ = read_place_and_year(path, raw, parsed)
+            jur, year, _ = read_place_and_year(path, raw)
             score.place_read = jur.name if jur else ""
             score.year_read = year
             want = _key(str(gold.get("jurisdiction", "")))
