@@ -11,7 +11,7 @@ The embedding-based kinds live in kg/semantic_overlaps.py.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import asdict, dataclass, field
 from itertools import combinations
 from pathlib import Path
@@ -77,15 +77,19 @@ def find_shared(data: Any) -> list[Overlap]:
     return [c.build() for c in shared_candidates(data)]
 
 
-def shared_candidates(data: Any) -> list[Any]:
-    """``find_shared`` as scored candidates: the evidence is written only for those shown."""
+def shared_candidates(data: Any, commitments: Callable[[str], Commitment] | None = None) -> list[Any]:
+    """``find_shared`` as scored candidates: the evidence is written only for those shown.
+
+    ``commitments(id)`` gives the item an evidence entry quotes (default: ``data``'s own;
+    ``find_overlaps`` reads the corpus light and passes full items for the page shown).
+    """
     from kg.analysis.semantic_overlaps import Candidate
 
     g = build_department_graph(None, data=data)
-    by_id = {c.id: c for c in data.commitments}
+    lookup = commitments or {c.id: c for c in data.commitments}.__getitem__
 
     def build(a: str, b: str, ids: list[str], weight: float) -> Overlap:
-        items = [by_id[i] for i in ids]
+        items = [lookup(i) for i in ids]
         return Overlap(
             kind="shared", departments=[data.departments[a].name, data.departments[b].name], department_ids=[a, b],
             jurisdictions=sorted({c.jurisdiction for c in items}), years=sorted({c.year for c in items}),
@@ -95,7 +99,7 @@ def shared_candidates(data: Any) -> list[Any]:
         # Node keys are "department:<id>" (graph_views.node_key); the id is what we report.
         a, b = sorted(key.split(":", 1)[1] for key in (u, v))
         ids, weight = list(dict.fromkeys(attrs["commitments"])), float(attrs["weight"])
-        out.append(Candidate(weight, [a, b], ids, lambda a=a, b=b, ids=attrs["commitments"], w=weight: build(a, b, ids, w)))
+        out.append(Candidate(weight, [a, b], ids, lambda a=a, b=b, ids=ids, w=weight: build(a, b, ids, w)))
     return out
 
 
@@ -105,43 +109,51 @@ def _jaccard(a: set[str], b: set[str]) -> float:
 
 def find_official_overlaps(data: Any) -> list[Overlap]:
     """Pairs of officials of one jurisdiction, scored by the mean Jaccard of departments and themes."""
+    return [c.build() for c in official_candidates(data)]
+
+
+def official_candidates(data: Any) -> list[Any]:
+    """``find_official_overlaps`` as scored candidates; evidence quotes titles only, so light items do."""
+    from kg.analysis.semantic_overlaps import Candidate
+
     mine: dict[str, list[Commitment]] = defaultdict(list)
     for c in data.commitments:
         for oid in dict.fromkeys(f"{c.jurisdiction_code}:{n}" for n in c.officials):
             mine[oid].append(c)
     names = {oid: o.name for oid, o in data.officials.items()}
     position = {c.id: n for n, c in enumerate(data.commitments)}
-
-    def order_of(pool: dict[str, Commitment]) -> list[str]:
-        return sorted(pool, key=position.__getitem__)  # store order, as the evidence always listed
+    deps = {oid: {d.id for c in items for d in c.departments} for oid, items in mine.items()}
+    themes = {oid: {t for c in items for t in c.themes} for oid, items in mine.items()}
     by_place: dict[str, list[str]] = defaultdict(list)
     for oid in sorted(mine):
         by_place[oid.split(":")[0]].append(oid)
-    # Pairs within one jurisdiction only: officials of different places never share a portfolio.
-    pairs = [pair for members in by_place.values() for pair in combinations(members, 2)]
-    out = []
-    for a, b in pairs:
-        deps_a, deps_b = ({d.id for c in mine[o] for d in c.departments} for o in (a, b))
-        themes_a, themes_b = ({t for c in mine[o] for t in c.themes} for o in (a, b))
-        shared_deps, shared_themes = deps_a & deps_b, themes_a & themes_b
-        if not shared_deps and not shared_themes:
-            continue
-        j_dep, j_theme = _jaccard(deps_a, deps_b), _jaccard(themes_a, themes_b)
+
+    def build(a: str, b: str, items: list[Commitment], shared_deps: set[str], shared_themes: set[str],
+              j_dep: float, j_theme: float) -> Overlap:
         dep_names = {d.id: d.name for o in (a, b) for c in mine[o] for d in c.departments}
         dep_ids = sorted(shared_deps)
-        led_a, led_b = {c.id for c in mine[a]}, {c.id for c in mine[b]}
-        pool = {c.id: c for c in (*mine[a], *mine[b])}
-        items = [pool[i] for i in order_of(pool)
-                 if shared_deps & {d.id for d in pool[i].departments} or shared_themes & set(pool[i].themes)]
-        out.append(Overlap(
+        return Overlap(
             kind="official", departments=[dep_names[d] for d in dep_ids], department_ids=dep_ids,
             jurisdictions=sorted({c.jurisdiction for c in items}), years=sorted({c.year for c in items}),
             score=round((j_dep + j_theme) / 2, 4), officials=[names.get(a, a), names.get(b, b)],
-            concepts=sorted(shared_themes),
-            evidence=[evidence_entry(c, departments=shared_deps) for c in items],
-            details={"official_ids": [a, b], "department_jaccard": round(j_dep, 4),
-                     "theme_jaccard": round(j_theme, 4),
-                     "co_led": sorted(led_a & led_b)}))
+            concepts=sorted(shared_themes), evidence=[evidence_entry(c, departments=shared_deps) for c in items],
+            details={"official_ids": [a, b], "department_jaccard": round(j_dep, 4), "theme_jaccard": round(j_theme, 4),
+                     "co_led": sorted({c.id for c in mine[a]} & {c.id for c in mine[b]})})
+    out = []
+    # Pairs within one jurisdiction only: officials of different places never share a portfolio.
+    for members in by_place.values():
+        for a, b in combinations(members, 2):
+            shared_deps, shared_themes = deps[a] & deps[b], themes[a] & themes[b]
+            if not shared_deps and not shared_themes:
+                continue
+            j_dep, j_theme = _jaccard(deps[a], deps[b]), _jaccard(themes[a], themes[b])
+            pool = {c.id: c for c in (*mine[a], *mine[b])}
+            items = [pool[i] for i in sorted(pool, key=position.__getitem__)  # store order
+                     if shared_deps & {d.id for d in pool[i].departments} or shared_themes & set(pool[i].themes)]
+            out.append(Candidate(
+                round((j_dep + j_theme) / 2, 4), sorted(shared_deps), [c.id for c in items],
+                lambda a=a, b=b, items=items, sd=shared_deps, st=shared_themes, jd=j_dep, jt=j_theme:
+                    build(a, b, items, sd, st, jd, jt)))
     return out
 
 
@@ -189,28 +201,27 @@ def find_overlaps(store: Any, *, kinds: list[str] | tuple[str, ...] | None = Non
         dep_ids = {d.id for d in store.find_departments(department, code)}
         if not dep_ids:
             raise NotFoundError(f"--department: no department {department!r}; `minsheng departments` lists them")
-    data = None
-    if {"shared", "official"} & set(wanted):
-        data = _scope(store, year, code)
+    # One light read of the scope (no texts, no targets) serves every kind; the items a page
+    # quotes are read in full once the page is known (``full``).
+    data = _scope(store, year, code) if {"shared", "official", "thematic"} & set(wanted) else None
     neighbours = None
     if {"thematic", "cross_district"} & set(wanted):
         neighbours = _neighbours(store, vectors, model, workspace, embedder)
+    full: dict[str, Commitment] = {}
     found: list[Overlap] = []
     for kind in wanted:
         floor = DEFAULT_MIN_SCORE[kind] if min_score is None else min_score
-        fetch: dict[str, Commitment] = {}
         if kind == "shared":
-            cands = shared_candidates(data)
+            cands = shared_candidates(data, full.__getitem__)
         elif kind == "official":
-            cands = [_ready(o) for o in find_official_overlaps(data)]
+            cands = official_candidates(data)
         elif kind == "thematic":
-            items = data.commitments if data is not None else store.commitments(year=year, jurisdiction=code)
-            assert neighbours is not None  # loaded above for the thematic and cross-district kinds
-            cands = thematic_candidates(items, neighbours.mapping())
+            assert neighbours is not None and data is not None  # loaded above for this kind
+            cands = thematic_candidates(data.commitments, neighbours.mapping(), full.__getitem__)
         else:
             top = offset + limit if limit and dep_ids is None else None  # the department filter needs them all
-            cands = cross_district_candidates(store.commitment_facts(generic_target_types()), neighbours, year=year,
-                                              jurisdiction_code=code, commitments=fetch.__getitem__, keep_top=top)
+            cands = cross_district_candidates(_facts(store, data, year, code), neighbours, year=year,
+                                              jurisdiction_code=code, commitments=full.__getitem__, keep_top=top)
         cands = [c for c in cands if c.score >= floor]
         if dep_ids is not None:
             if kind == "cross_district":
@@ -220,27 +231,31 @@ def find_overlaps(store: Any, *, kinds: list[str] | tuple[str, ...] | None = Non
                 cands = [c for c in cands if dep_ids & set(c.department_ids)]
         cands.sort(key=lambda c: (-c.score, c.department_ids, c.commitment_ids))
         page: list[Candidate] = cands[offset : offset + limit] if limit else cands[offset:]
-        if kind == "cross_district" and page:
-            wanted_ids = {i for c in page for i in c.commitment_ids}
-            fetch.update((c.id, c) for c in store.commitments(ids=wanted_ids))
+        wanted_ids = {i for c in page for i in c.commitment_ids} - full.keys()
+        if wanted_ids:
+            full.update((c.id, c) for c in store.commitments(ids=wanted_ids))
         found.extend(c.build() for c in page)
     return found
+
+
+def _facts(store: Any, data: GraphData | None, year: int | None, code: str | None) -> dict[str, tuple]:
+    """(jurisdiction code, year, specific target types) of every commitment, from the scope when it is
+    the whole corpus (a cross-district pair may have its other side outside a filtered scope)."""
+    generic = generic_target_types()
+    if data is None or year is not None or code is not None:
+        return store.commitment_facts(generic)
+    return {c.id: (c.jurisdiction_code, c.year, frozenset(c.target_types) - generic) for c in data.commitments}
 
 
 def _scope(store: Any, year: int | None, code: str | None) -> GraphData:
     """The commitments in scope with their departments and officials: what ``collect_graph_data``
     reads, without the documents, links and target series that no overlap kind uses (the series
     alone took 0.3 s of 4.7 s at 10k commitments)."""
-    commitments = store.commitments(year=year, jurisdiction=code)
-    departments, officials = people_of(commitments, {d.id: d for d in store.departments()},
-                                       {o.id: o for o in store.officials()})
+    commitments = store.commitments(year=year, jurisdiction=code, light=True)
+    # The names, functions and places on the commitments are all an overlap reports of a
+    # department or official: no need to read every department's alias and commitment lists.
+    departments, officials = people_of(commitments, {}, {})
     return GraphData(commitments, departments, officials, {}, [], [])
-
-
-def _ready(o: Overlap) -> Any:
-    from kg.analysis.semantic_overlaps import Candidate
-
-    return Candidate(o.score, o.department_ids, o.commitment_ids, lambda: o)
 
 
 def _neighbours(store: Any, vectors: Mapping[str, np.ndarray] | None, model: str | None, workspace: Any,

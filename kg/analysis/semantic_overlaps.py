@@ -8,7 +8,7 @@ Scoring formulas are documented on the functions so the CLI help can quote them.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from itertools import combinations
 from typing import Any
 
@@ -89,8 +89,14 @@ class Candidate:
         return self._build()
 
 
-def thematic_candidates(items: list[Commitment], vectors: Mapping[str, np.ndarray]) -> list[Candidate]:
-    """``find_thematic`` without the evidence: work grows with the size of each list, not the corpus."""
+def thematic_candidates(items: list[Commitment], vectors: Mapping[str, np.ndarray],
+                        commitments: Callable[[str], Commitment] | None = None) -> list[Candidate]:
+    """``find_thematic`` without the evidence: work grows with the size of each list, not the corpus.
+
+    Scores need only places, concepts and departments (light items do); the evidence quotes
+    texts, so ``commitments(id)`` gives the full item when a candidate is built (default: ``items``).
+    """
+    lookup = commitments or {c.id: c for c in items}.__getitem__
     groups: dict[tuple[str, int], list[Commitment]] = defaultdict(list)
     for c in items:
         groups[(c.jurisdiction_code, c.year)].append(c)
@@ -139,7 +145,7 @@ def thematic_candidates(items: list[Commitment], vectors: Mapping[str, np.ndarra
             out.append(Candidate(
                 _department_pair_score([p[0] for p in kept]), [a, b],
                 list(dict.fromkeys(cid for p in kept for cid in (p[1].id, p[2].id))),
-                lambda ra=refs[a], rb=refs[b], kept=kept, by_dep=by_dep: _thematic_overlap(ra, rb, kept, by_dep)))
+                lambda ra=refs[a], rb=refs[b], kept=kept, by_dep=by_dep: _thematic_overlap(ra, rb, kept, by_dep, lookup)))
     return out
 
 
@@ -152,15 +158,17 @@ def _department_pair_score(pair_scores: list[float]) -> float:
     return round(1.0 - (1.0 - pair_scores[0]) * (1.0 - MULTI_PAIR_BONUS) ** (len(pair_scores) - 1), 4)
 
 
-def _thematic_overlap(ra: Any, rb: Any, kept: list[tuple], by_dep: dict[str, list[Commitment]]) -> Overlap:
+def _thematic_overlap(ra: Any, rb: Any, kept: list[tuple], by_dep: dict[str, list[Commitment]],
+                      lookup: Callable[[str], Commitment]) -> Overlap:
     spans: dict[str, list] = defaultdict(list)
     owner: dict[str, tuple[Commitment, str]] = {}
-    for _, ca, cb, shared, _, _ in kept:
+    for _, light_a, light_b, shared, _, _ in kept:
+        ca, cb = lookup(light_a.id), lookup(light_b.id)
         sa, sb = _pair_evidence(ca, cb, shared)
         for c, side, new in ((ca, ra.id, sa), (cb, rb.id, sb)):
             owner[c.id] = (c, side)
             spans[c.id] = merge_spans([*spans[c.id], *new])
-    first = kept[0][1]
+    first = lookup(kept[0][1].id)
     concepts = _labels(set().union(*(p[3] for p in kept)))
     return Overlap(
         kind="thematic", departments=[ra.name, rb.name], department_ids=[ra.id, rb.id],

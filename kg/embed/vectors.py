@@ -76,7 +76,9 @@ def stack_vectors(vectors: Mapping[str, np.ndarray], ids: Sequence[str]) -> np.n
     """The rows of ``ids`` as one (n, dim) unit-length matrix; KeyError names a missing id."""
     if not ids:
         return np.zeros((0, 0), dtype=np.float32)
-    return np.vstack([_unit(vectors[i]) for i in ids])
+    take = getattr(vectors, "take", None)  # a store of rows (kg.graph.neighbours) gathers them at once
+    rows = take(ids) if take is not None else [vectors[i] for i in ids]
+    return np.vstack([_unit(v) for v in rows])  # row by row: the same bits as every other caller of _unit
 
 
 def similarity_matrix(vectors: Mapping[str, np.ndarray], ids_a: Sequence[str],

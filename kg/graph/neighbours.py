@@ -246,6 +246,11 @@ class _VectorView(Mapping):
         n = self._nb.row[cid]
         return self._nb.vectors[n]
 
+    def take(self, cids: Sequence[str]) -> np.ndarray:
+        """The rows of ``cids`` as one (n, dim) array: one gather instead of n lookups."""
+        row = self._nb.row
+        return self._nb.vectors[[row[c] for c in cids]]
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._nb.row)
 
