@@ -252,6 +252,11 @@ class SearchEngine:
                                      current=cached[1] if cached else None)
         # Kept for the next build only (searches never read it), valid while the saved file is ours.
         self._neighbours = (_stat(manifest), nb)
+        if action != "loaded":
+            from kg.analysis.overlap_cache import current_scores
+
+            # Thematic overlap scores of the lists just indexed, so `overlaps` finds them ready.
+            current_scores(self.workspace.store(), self.workspace, nb)
         return action
 
     def _sync(self, store: Any, embedder: Embedder, dense: Any, lexical: Any, state: str) -> tuple[Any, Any, str, str]:

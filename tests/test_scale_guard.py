@@ -100,6 +100,26 @@ def test_overlaps_build_evidence_for_the_page_only(big, monkeypatch):
     assert not {tuple(o.commitment_ids) for o in page2} & {tuple(o.commitment_ids) for o in found}
 
 
+def test_overlaps_of_every_kind_read_no_more_than_their_page(big, monkeypatch):
+    """Shared and official overlaps are counted in SQL and thematic scores were saved by the index
+    build, so no kind builds the corpus: only the lists and items a page quotes are read."""
+    ws, _, _ = big
+    store = ws.store()
+    built: list[int] = []
+    real = store.commitments
+
+    def counting(**kwargs):  # type: ignore[no-untyped-def]
+        out = real(**kwargs)
+        built.append(len(out))
+        return out
+
+    monkeypatch.setattr(store, "commitments", counting)
+    found = find_overlaps(store, limit=5, workspace=ws, min_score=0)
+    assert {o.kind for o in found} == {"shared", "thematic", "cross_district", "official"}
+    # Each thematic overlap shown re-reads its own 20-item list; everything else is the page's items.
+    assert sum(built) <= 5 * 20 + 5 * 2 + 5 * 20 + 5 * 40 and max(built) < DISTRICTS * 20
+
+
 def test_timeline_reads_only_matching_commitments(big, monkeypatch):
     ws, _, _ = big
     store = ws.store()

@@ -22,7 +22,6 @@ import numpy as np
 from kg.analysis.spans import span
 from kg.errors import NotFoundError, QueryError
 from kg.graph.links import generic_target_types
-from kg.graph.views import GraphData, build_department_graph, people_of
 from kg.model import Commitment
 
 KINDS = ("shared", "thematic", "cross_district", "official")
@@ -72,73 +71,67 @@ def _title_span(c: Commitment) -> list[dict[str, Any]]:
     return [span(c.title, start, start + len(c.title) if start >= 0 else -1, "title")] if c.title else []
 
 
-def find_shared(data: Any) -> list[Overlap]:
-    """Every pair of departments named on one commitment, weighted by how many they share."""
-    return [c.build() for c in shared_candidates(data)]
+Items = Callable[[list[str]], list[Commitment]]  # ids -> full commitments, read once each
 
 
-def shared_candidates(data: Any, commitments: Callable[[str], Commitment] | None = None) -> list[Any]:
-    """``find_shared`` as scored candidates: the evidence is written only for those shown.
+def shared_candidates(store: Any, year: int | None, code: str | None, items: Items) -> list[Any]:
+    """Every pair of departments named on one commitment, weighted by how many they share.
 
-    ``commitments(id)`` gives the item an evidence entry quotes (default: ``data``'s own;
-    ``find_overlaps`` reads the corpus light and passes full items for the page shown).
+    Counted by one GROUP BY in the store; the commitments behind a pair are read only when
+    it is shown.
     """
     from kg.analysis.semantic_overlaps import Candidate
 
-    g = build_department_graph(None, data=data)
-    lookup = commitments or {c.id: c for c in data.commitments}.__getitem__
-
-    def build(a: str, b: str, ids: list[str], weight: float) -> Overlap:
-        items = [lookup(i) for i in ids]
+    def build(a: str, b: str, weight: float) -> Overlap:
+        found = items(store.commitment_ids_naming_both(a, b, year=year, jurisdiction=code))
+        names = {d.id: d.name for c in found for d in c.departments}
         return Overlap(
-            kind="shared", departments=[data.departments[a].name, data.departments[b].name], department_ids=[a, b],
-            jurisdictions=sorted({c.jurisdiction for c in items}), years=sorted({c.year for c in items}),
-            score=weight, evidence=[evidence_entry(c, _title_span(c), [a, b]) for c in items])
-    out = []
-    for u, v, attrs in g.edges(data=True):
-        # Node keys are "department:<id>" (graph_views.node_key); the id is what we report.
-        a, b = sorted(key.split(":", 1)[1] for key in (u, v))
-        ids, weight = list(dict.fromkeys(attrs["commitments"])), float(attrs["weight"])
-        out.append(Candidate(weight, [a, b], ids, lambda a=a, b=b, ids=ids, w=weight: build(a, b, ids, w)))
-    return out
+            kind="shared", departments=[names[a], names[b]], department_ids=[a, b],
+            jurisdictions=sorted({c.jurisdiction for c in found}), years=sorted({c.year for c in found}),
+            score=weight, evidence=[evidence_entry(c, _title_span(c), [a, b]) for c in found])
+    return [Candidate(float(n), [a, b], [], lambda a=a, b=b, w=float(n): build(a, b, w))
+            for a, b, n in store.co_named_departments(year=year, jurisdiction=code)]
 
 
-def _jaccard(a: set[str], b: set[str]) -> float:
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b) if a | b else 0.0
 
 
-def find_official_overlaps(data: Any) -> list[Overlap]:
-    """Pairs of officials of one jurisdiction, scored by the mean Jaccard of departments and themes."""
-    return [c.build() for c in official_candidates(data)]
+def official_candidates(store: Any, year: int | None, code: str | None, items: Items) -> list[Any]:
+    """Pairs of officials of one jurisdiction, scored by the mean Jaccard of departments and themes.
 
-
-def official_candidates(data: Any) -> list[Any]:
-    """``find_official_overlaps`` as scored candidates; evidence quotes titles only, so light items do."""
+    Scored from the store's official portfolios (ids, departments, themes) without building
+    commitments; the evidence, which quotes titles, is read for the pairs shown.
+    """
     from kg.analysis.semantic_overlaps import Candidate
 
-    mine: dict[str, list[Commitment]] = defaultdict(list)
-    for c in data.commitments:
-        for oid in dict.fromkeys(f"{c.jurisdiction_code}:{n}" for n in c.officials):
-            mine[oid].append(c)
-    names = {oid: o.name for oid, o in data.officials.items()}
-    position = {c.id: n for n, c in enumerate(data.commitments)}
-    deps = {oid: {d.id for c in items for d in c.departments} for oid, items in mine.items()}
-    themes = {oid: {t for c in items for t in c.themes} for oid, items in mine.items()}
+    led, facts = store.official_portfolios(year=year, jurisdiction=code)
+    mine: dict[str, list[str]] = defaultdict(list)
+    names: dict[str, str] = {}
+    position: dict[str, int] = {}
+    for oid, name, cid in led:
+        names[oid] = name
+        position.setdefault(cid, len(position))  # store order
+        if not mine[oid] or mine[oid][-1] != cid:
+            mine[oid].append(cid)
+    deps = {oid: frozenset().union(*(facts[c][0] for c in cids)) for oid, cids in mine.items()}
+    themes = {oid: frozenset(t for c in cids for t in facts[c][1]) for oid, cids in mine.items()}
     by_place: dict[str, list[str]] = defaultdict(list)
     for oid in sorted(mine):
         by_place[oid.split(":")[0]].append(oid)
 
-    def build(a: str, b: str, items: list[Commitment], shared_deps: set[str], shared_themes: set[str],
+    def build(a: str, b: str, ids: list[str], shared_deps: frozenset[str], shared_themes: frozenset[str],
               j_dep: float, j_theme: float) -> Overlap:
-        dep_names = {d.id: d.name for o in (a, b) for c in mine[o] for d in c.departments}
+        found = items(ids)
+        dep_names = {d.id: d.name for c in found for d in c.departments}
         dep_ids = sorted(shared_deps)
         return Overlap(
             kind="official", departments=[dep_names[d] for d in dep_ids], department_ids=dep_ids,
-            jurisdictions=sorted({c.jurisdiction for c in items}), years=sorted({c.year for c in items}),
-            score=round((j_dep + j_theme) / 2, 4), officials=[names.get(a, a), names.get(b, b)],
-            concepts=sorted(shared_themes), evidence=[evidence_entry(c, departments=shared_deps) for c in items],
+            jurisdictions=sorted({c.jurisdiction for c in found}), years=sorted({c.year for c in found}),
+            score=round((j_dep + j_theme) / 2, 4), officials=[names[a], names[b]],
+            concepts=sorted(shared_themes), evidence=[evidence_entry(c, departments=shared_deps) for c in found],
             details={"official_ids": [a, b], "department_jaccard": round(j_dep, 4), "theme_jaccard": round(j_theme, 4),
-                     "co_led": sorted({c.id for c in mine[a]} & {c.id for c in mine[b]})})
+                     "co_led": sorted(set(mine[a]) & set(mine[b]))})
     out = []
     # Pairs within one jurisdiction only: officials of different places never share a portfolio.
     for members in by_place.values():
@@ -147,13 +140,12 @@ def official_candidates(data: Any) -> list[Any]:
             if not shared_deps and not shared_themes:
                 continue
             j_dep, j_theme = _jaccard(deps[a], deps[b]), _jaccard(themes[a], themes[b])
-            pool = {c.id: c for c in (*mine[a], *mine[b])}
-            items = [pool[i] for i in sorted(pool, key=position.__getitem__)  # store order
-                     if shared_deps & {d.id for d in pool[i].departments} or shared_themes & set(pool[i].themes)]
+            ids = [c for c in sorted(set(mine[a]) | set(mine[b]), key=position.__getitem__)
+                   if shared_deps & facts[c][0] or shared_themes.intersection(facts[c][1])]
             out.append(Candidate(
-                round((j_dep + j_theme) / 2, 4), sorted(shared_deps), [c.id for c in items],
-                lambda a=a, b=b, items=items, sd=shared_deps, st=shared_themes, jd=j_dep, jt=j_theme:
-                    build(a, b, items, sd, st, jd, jt)))
+                round((j_dep + j_theme) / 2, 4), sorted(shared_deps), ids,
+                lambda a=a, b=b, ids=ids, sd=shared_deps, st=shared_themes, jd=j_dep, jt=j_theme:
+                    build(a, b, ids, sd, st, jd, jt)))
     return out
 
 
@@ -183,7 +175,8 @@ def find_overlaps(store: Any, *, kinds: list[str] | tuple[str, ...] | None = Non
     lists when they match the store (kept by the search index); else ``vectors`` (id ->
     embedding) or vectors embedded with ``model``/``embedder`` through the cache.
     """
-    from kg.analysis.semantic_overlaps import Candidate, cross_district_candidates, thematic_candidates
+    from kg.analysis.overlap_cache import thematic_list_candidates
+    from kg.analysis.semantic_overlaps import Candidate, cross_district_candidates
 
     wanted = list(dict.fromkeys(kinds or KINDS))
     unknown = [k for k in wanted if k not in KINDS]
@@ -201,26 +194,30 @@ def find_overlaps(store: Any, *, kinds: list[str] | tuple[str, ...] | None = Non
         dep_ids = {d.id for d in store.find_departments(department, code)}
         if not dep_ids:
             raise NotFoundError(f"--department: no department {department!r}; `minsheng departments` lists them")
-    # One light read of the scope (no texts, no targets) serves every kind; the items a page
-    # quotes are read in full once the page is known (``full``).
-    data = _scope(store, year, code) if {"shared", "official", "thematic"} & set(wanted) else None
-    neighbours = None
+    neighbours = saved_in = None
     if {"thematic", "cross_district"} & set(wanted):
-        neighbours = _neighbours(store, vectors, model, workspace, embedder)
+        neighbours, saved_in = _neighbours(store, vectors, model, workspace, embedder)
     full: dict[str, Commitment] = {}
+
+    def items(ids: list[str]) -> list[Commitment]:
+        missing = [i for i in dict.fromkeys(ids) if i not in full]
+        if missing:
+            full.update((c.id, c) for c in store.commitments(ids=missing))
+        return [full[i] for i in ids]
     found: list[Overlap] = []
     for kind in wanted:
         floor = DEFAULT_MIN_SCORE[kind] if min_score is None else min_score
         if kind == "shared":
-            cands = shared_candidates(data, full.__getitem__)
+            cands = shared_candidates(store, year, code, items)
         elif kind == "official":
-            cands = official_candidates(data)
+            cands = official_candidates(store, year, code, items)
         elif kind == "thematic":
-            assert neighbours is not None and data is not None  # loaded above for this kind
-            cands = thematic_candidates(data.commitments, neighbours.mapping(), full.__getitem__)
+            assert neighbours is not None  # loaded above for this kind
+            cands = thematic_list_candidates(store, saved_in, neighbours, year=year,
+                                             jurisdiction_code=code, items=items)
         else:
             top = offset + limit if limit and dep_ids is None else None  # the department filter needs them all
-            cands = cross_district_candidates(_facts(store, data, year, code), neighbours, year=year,
+            cands = cross_district_candidates(store.commitment_facts(generic_target_types()), neighbours, year=year,
                                               jurisdiction_code=code, commitments=full.__getitem__, keep_top=top)
         cands = [c for c in cands if c.score >= floor]
         if dep_ids is not None:
@@ -231,36 +228,15 @@ def find_overlaps(store: Any, *, kinds: list[str] | tuple[str, ...] | None = Non
                 cands = [c for c in cands if dep_ids & set(c.department_ids)]
         cands.sort(key=lambda c: (-c.score, c.department_ids, c.commitment_ids))
         page: list[Candidate] = cands[offset : offset + limit] if limit else cands[offset:]
-        wanted_ids = {i for c in page for i in c.commitment_ids} - full.keys()
-        if wanted_ids:
-            full.update((c.id, c) for c in store.commitments(ids=wanted_ids))
+        items([i for c in page for i in c.commitment_ids])  # one read for the whole page
         found.extend(c.build() for c in page)
     return found
 
 
-def _facts(store: Any, data: GraphData | None, year: int | None, code: str | None) -> dict[str, tuple]:
-    """(jurisdiction code, year, specific target types) of every commitment, from the scope when it is
-    the whole corpus (a cross-district pair may have its other side outside a filtered scope)."""
-    generic = generic_target_types()
-    if data is None or year is not None or code is not None:
-        return store.commitment_facts(generic)
-    return {c.id: (c.jurisdiction_code, c.year, frozenset(c.target_types) - generic) for c in data.commitments}
-
-
-def _scope(store: Any, year: int | None, code: str | None) -> GraphData:
-    """The commitments in scope with their departments and officials: what ``collect_graph_data``
-    reads, without the documents, links and target series that no overlap kind uses (the series
-    alone took 0.3 s of 4.7 s at 10k commitments)."""
-    commitments = store.commitments(year=year, jurisdiction=code, light=True)
-    # The names, functions and places on the commitments are all an overlap reports of a
-    # department or official: no need to read every department's alias and commitment lists.
-    departments, officials = people_of(commitments, {}, {})
-    return GraphData(commitments, departments, officials, {}, [], [])
-
-
 def _neighbours(store: Any, vectors: Mapping[str, np.ndarray] | None, model: str | None, workspace: Any,
-                embedder: Any) -> Any:
-    """The workspace's saved neighbour lists if current, else lists computed from (cached) vectors."""
+                embedder: Any) -> tuple[Any, Any]:
+    """(lists, workspace): the workspace's saved neighbour lists if current, else lists computed
+    from (cached) vectors and None, since scores saved for the workspace's lists do not fit them."""
     from kg.embed.vectors import commitment_vectors
     from kg.graph.neighbours import from_vectors, load_neighbours
 
@@ -268,10 +244,10 @@ def _neighbours(store: Any, vectors: Mapping[str, np.ndarray] | None, model: str
     if vectors is None:
         saved = load_neighbours(ws, store.state()) if ws is not None else None
         if saved is not None:
-            return saved
+            return saved, ws
     items = store.commitments()
     vecs = dict(vectors or {})
     missing = [c for c in items if c.id not in vecs]
     if missing:
         vecs.update(commitment_vectors(ws, missing, model, embedder=embedder))
-    return from_vectors(vecs, [c.id for c in items])
+    return from_vectors(vecs, [c.id for c in items]), None

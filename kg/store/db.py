@@ -525,6 +525,65 @@ class Store:
                 off.years.append(r["year"])
         return list(out.values())
 
+    def document_keys(self, *, year: int | None = None, jurisdiction: str | None = None) -> dict[str, tuple[str, int, str]]:
+        """id -> (jurisdiction code, year, content key) of the documents in scope; the key changes when the
+        document's text or the parser does (the same key ``commitment_keys`` gives its commitments)."""
+        where, args = [], []
+        if year is not None:
+            where.append("year = ?")
+            args.append(year)
+        if jurisdiction:
+            where.append("jurisdiction_code = ?")
+            args.append(self.resolve_jurisdiction(jurisdiction))
+        sql = "SELECT id, jurisdiction_code, year, sha256, parser_version FROM documents"
+        rows = self.conn.execute(sql + (" WHERE " + " AND ".join(where) if where else ""), args)
+        return {r[0]: (r[1], r[2], f"{r[3][:20]}:{r[4]}") for r in rows}
+
+    def co_named_departments(self, *, year: int | None = None, jurisdiction: str | None = None
+                             ) -> list[tuple[str, str, int]]:
+        """(department a, department b, commitments naming both), a < b, for every pair named together.
+
+        One GROUP BY in SQLite: ~0.1 s at 100k commitments, where building a networkx graph of
+        every commitment took seconds.
+        """
+        where, args = self._where(year=year, jurisdiction=jurisdiction)
+        sql = ("SELECT a.department_id, b.department_id, COUNT(*) FROM commitments c "
+               "JOIN documents d ON d.id = c.document_id JOIN commitment_departments a ON a.commitment_id = c.id "
+               "JOIN commitment_departments b ON b.commitment_id = c.id AND a.department_id < b.department_id")
+        return [(r[0], r[1], r[2]) for r in self.conn.execute(sql + where + " GROUP BY 1, 2", args)]
+
+    def commitment_ids_naming_both(self, a: str, b: str, *, year: int | None = None,
+                                   jurisdiction: str | None = None) -> list[str]:
+        """Ids of the commitments in scope naming both departments ``a`` and ``b``, in store order."""
+        where, args = self._where(year=year, jurisdiction=jurisdiction)
+        sql = ("SELECT c.id FROM commitment_departments x JOIN commitment_departments y "
+               "ON y.commitment_id = x.commitment_id AND y.department_id = ? "
+               "JOIN commitments c ON c.id = x.commitment_id JOIN documents d ON d.id = c.document_id")
+        where = (where + " AND " if where else " WHERE ") + "x.department_id = ?"
+        rows = self.conn.execute(sql + where + " ORDER BY d.jurisdiction_code, d.year, c.seq", [b, *args, a])
+        return [r[0] for r in rows]
+
+    def official_portfolios(self, *, year: int | None = None, jurisdiction: str | None = None
+                            ) -> tuple[list[tuple[str, str, str]], dict[str, tuple[frozenset[str], list[str]]]]:
+        """What officials lead, without building commitments: (official id, name, commitment id) in store
+        order, and for each of those commitments (its department ids, its themes)."""
+        where, args = self._where(year=year, jurisdiction=jurisdiction)
+        scope = "FROM commitments c JOIN documents d ON d.id = c.document_id "
+        led = [(r[0], r[1], r[2]) for r in self.conn.execute(
+            "SELECT co.official_id, o.name, c.id " + scope + "JOIN commitment_officials co ON co.commitment_id = c.id "
+            "JOIN officials o ON o.id = co.official_id" + where + " ORDER BY d.jurisdiction_code, d.year, c.seq, "
+            "co.position", args)]
+        deps: dict[str, set[str]] = {}
+        for cid, dep in self.conn.execute(
+                "SELECT c.id, cd.department_id " + scope + "JOIN commitment_departments cd ON cd.commitment_id = c.id"
+                + where + (" AND " if where else " WHERE ")
+                + "c.id IN (SELECT commitment_id FROM commitment_officials)", args):
+            deps.setdefault(cid, set()).add(dep)
+        facts = {r[0]: (frozenset(deps.get(r[0], ())), _labels(r[1])) for r in self.conn.execute(
+            "SELECT c.id, c.themes " + scope + where + (" AND " if where else " WHERE ")
+            + "c.id IN (SELECT commitment_id FROM commitment_officials)", args)}
+        return led, facts
+
     def counts(self) -> dict[str, int]:
         """Row counts for `minsheng stats`."""
         tables = ["documents", "commitments", "departments", "officials", "targets", "target_types", "jurisdictions"]
