@@ -111,13 +111,13 @@ def current_scores(store: Any, workspace: Any, neighbours: Any, *, year: int | N
 
 
 def thematic_list_candidates(store: Any, workspace: Any, neighbours: Any, *, year: int | None = None,
-                             jurisdiction_code: str | None = None,
+                             jurisdiction_code: str | None = None, min_score: float = 0.0,
                              items: Callable[[list[str]], list[Commitment]]) -> list[Any]:
     """Thematic candidates of every list in scope, from saved scores where a list is unchanged.
 
     ``neighbours`` supplies the vectors (its ``model_id`` keys the saved scores); with
     ``workspace`` None nothing is read or saved (vectors given by the caller). ``items(ids)``
-    gives full commitments when a candidate is built.
+    gives full commitments when a candidate is built; candidates under ``min_score`` are not made.
     """
     from kg.analysis.semantic_overlaps import Candidate, thematic_candidates
 
@@ -133,4 +133,4 @@ def thematic_list_candidates(store: Any, workspace: Any, neighbours: Any, *, yea
         return rescored[(code, yr)][(a, b)].build()
 
     return [Candidate(score, [a, b], ids, lambda c=code, y=yr, a=a, b=b: build(c, y, a, b))
-            for _, code, yr, found in saved.values() for score, a, b, ids in found]
+            for _, code, yr, found in saved.values() for score, a, b, ids in found if score >= min_score]

@@ -213,8 +213,8 @@ def find_overlaps(store: Any, *, kinds: list[str] | tuple[str, ...] | None = Non
             cands = official_candidates(store, year, code, items)
         elif kind == "thematic":
             assert neighbours is not None  # loaded above for this kind
-            cands = thematic_list_candidates(store, saved_in, neighbours, year=year,
-                                             jurisdiction_code=code, items=items)
+            cands = thematic_list_candidates(store, saved_in, neighbours, year=year, jurisdiction_code=code,
+                                             min_score=floor, items=items)
         else:
             top = offset + limit if limit and dep_ids is None else None  # the department filter needs them all
             cands = cross_district_candidates(store.commitment_facts(generic_target_types()), neighbours, year=year,

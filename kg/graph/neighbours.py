@@ -210,7 +210,8 @@ class Neighbours:
                 return None
             alive = np.ones(len(m["ids"]), dtype=bool)
             alive[np.asarray(m["dead"], dtype=np.int64)] = False
-            out = cls(m["model_id"], list(m["ids"]), list(m["keys"]), np.load(directory / "vectors.npy"), alive,
+            # Vectors mapped, not read: overlaps and links use the lists and a few rows (150 MB at 100k).
+            out = cls(m["model_id"], list(m["ids"]), list(m["keys"]), np.load(directory / "vectors.npy", mmap_mode="r"), alive,
                       np.load(directory / "rows.npy").astype(np.int64), np.load(directory / "scores.npy"),
                       m.get("state", ""))
             if not (out.vectors.shape[0] == out.rows.shape[0] == out.scores.shape[0] == len(out.ids)):

@@ -421,9 +421,16 @@ class Store:
     def commitment_facts(self, drop_types: Iterable[str] = ()) -> dict[str, tuple[str, int, frozenset[str]]]:
         """id -> (jurisdiction code, year, target types minus ``drop_types``), without building commitments."""
         drop = frozenset(drop_types)
-        rows = self.conn.execute("SELECT c.id, d.jurisdiction_code, d.year, c.target_types FROM commitments c "
-                                 "JOIN documents d ON d.id = c.document_id")
-        return {r[0]: (r[1], r[2], frozenset(_labels(r[3])) - drop) for r in rows}
+        kept: dict[str, frozenset[str]] = {}  # by the stored text: few distinct sets in a corpus
+        out = {}
+        for cid, code, year, types in self.conn.execute(
+                "SELECT c.id, d.jurisdiction_code, d.year, c.target_types FROM commitments c "
+                "JOIN documents d ON d.id = c.document_id"):
+            found = kept.get(types)
+            if found is None:
+                found = kept[types] = frozenset(_labels(types)) - drop
+            out[cid] = (code, year, found)
+        return out
 
     def facet_values(self) -> dict[str, set]:
         """Years, (code, name) jurisdictions, official names and theme/target-type labels in the store."""
@@ -528,7 +535,8 @@ class Store:
     def document_keys(self, *, year: int | None = None, jurisdiction: str | None = None) -> dict[str, tuple[str, int, str]]:
         """id -> (jurisdiction code, year, content key) of the documents in scope; the key changes when the
         document's text or the parser does (the same key ``commitment_keys`` gives its commitments)."""
-        where, args = [], []
+        where: list[str] = []
+        args: list[str | int] = []
         if year is not None:
             where.append("year = ?")
             args.append(year)
@@ -568,21 +576,20 @@ class Store:
         """What officials lead, without building commitments: (official id, name, commitment id) in store
         order, and for each of those commitments (its department ids, its themes)."""
         where, args = self._where(year=year, jurisdiction=jurisdiction)
-        scope = "FROM commitments c JOIN documents d ON d.id = c.document_id "
-        led = [(r[0], r[1], r[2]) for r in self.conn.execute(
-            "SELECT co.official_id, o.name, c.id " + scope + "JOIN commitment_officials co ON co.commitment_id = c.id "
-            "JOIN officials o ON o.id = co.official_id" + where + " ORDER BY d.jurisdiction_code, d.year, c.seq, "
-            "co.position", args)]
+        scope = ("FROM commitments c JOIN documents d ON d.id = c.document_id "
+                 "JOIN commitment_officials co ON co.commitment_id = c.id ")
+        led, themes = [], {}
+        for oid, name, cid, labels in self.conn.execute(
+                "SELECT co.official_id, o.name, c.id, c.themes " + scope + "JOIN officials o ON o.id = co.official_id"
+                + where + " ORDER BY d.jurisdiction_code, d.year, c.seq, co.position", args):
+            led.append((oid, name, cid))
+            themes[cid] = labels
         deps: dict[str, set[str]] = {}
         for cid, dep in self.conn.execute(
                 "SELECT c.id, cd.department_id " + scope + "JOIN commitment_departments cd ON cd.commitment_id = c.id"
-                + where + (" AND " if where else " WHERE ")
-                + "c.id IN (SELECT commitment_id FROM commitment_officials)", args):
+                + where, args):
             deps.setdefault(cid, set()).add(dep)
-        facts = {r[0]: (frozenset(deps.get(r[0], ())), _labels(r[1])) for r in self.conn.execute(
-            "SELECT c.id, c.themes " + scope + where + (" AND " if where else " WHERE ")
-            + "c.id IN (SELECT commitment_id FROM commitment_officials)", args)}
-        return led, facts
+        return led, {cid: (frozenset(deps.get(cid, ())), _labels(labels)) for cid, labels in themes.items()}
 
     def counts(self) -> dict[str, int]:
         """Row counts for `minsheng stats`."""
