@@ -241,14 +241,15 @@ def build_official_graph(store: Any, *, year: int | None = None, jurisdiction: s
     """Bipartite officials (``bipartite=0``) and departments (``1``); ``weight`` counts commitments."""
     data = data or collect_graph_data(store, year=year, jurisdiction=jurisdiction, links=[])
     g = nx.Graph()
+    led: dict[str, list[Commitment]] = defaultdict(list)  # by official: one pass, not one scan per official
     for c in data.commitments:
-        for name in dict.fromkeys(c.officials):
-            okey = node_key("official", official_id(c, name))
+        for oid in dict.fromkeys(official_id(c, name) for name in c.officials):
+            led[oid].append(c)
             for dep_id in dict.fromkeys(ref.id for ref in c.departments):
-                add_weighted_edge(g, okey, node_key("department", dep_id), "leads", c.id)
+                add_weighted_edge(g, node_key("official", oid), node_key("department", dep_id), "leads", c.id)
     for o in data.officials.values():
         key = node_key("official", o.id)
-        mine = [c for c in data.commitments if any(official_id(c, n) == o.id for n in c.officials)]
+        mine = led.get(o.id, [])
         g.add_node(key, kind="official", bipartite=0, label=o.name, stable_id=o.id, jurisdiction=o.jurisdiction,
                    jurisdiction_code=o.jurisdiction_code, n_commitments=len(mine),
                    years=sorted({c.year for c in mine}))
