@@ -49,6 +49,39 @@ def test_ambiguous_name_settled_by_the_city_named_elsewhere():
     assert unsettled.jurisdiction is None and "ambiguous" in (unsettled.ambiguous or "")
 
 
+def test_ambiguous_name_settled_by_the_workspace_places():
+    """The text's short name means the one place of that name the workspace already holds."""
+    lines = ["市中区2025年民生实事项目"]
+    found = identify_place_and_year(_raw(lines), known={"370103", "370114"})
+    assert (found.name, found.code, found.year) == ("济南市市中区", "370103", 2025)
+    both = identify_place_and_year(_raw(lines), known={"370103", "370402"})  # two candidates held: still asked
+    assert both.jurisdiction is None and "ambiguous" in (both.ambiguous or "")
+    # The document's own city wins over the workspace.
+    named = identify_place_and_year(_raw([*lines, "枣庄市人民政府办公室"]), known={"370103"})
+    assert named.code == "370402"
+    assert resolve_jurisdiction("市中区", ["370103"]).code == "370103"
+
+
+def test_ingest_settles_a_short_place_by_the_workspace_and_by_the_batch(tmp_path: Path):
+    from kg.ingest.pipeline import ingest_paths
+    from kg.store.workspace import init_workspace
+
+    body = "\n".join(f"{n}. 新建社区食堂{n}处。（牵头单位：区民政局）" for n in range(1, 4))
+    full, short = tmp_path / "a" / "full.txt", tmp_path / "b" / "short.txt"
+    for path, title in ((full, "济南市市中区2024年民生实事项目"), (short, "市中区2025年民生实事项目")):
+        path.parent.mkdir()
+        path.write_text(f"{title}\n{body}\n", encoding="utf-8")
+    empty = init_workspace(tmp_path / "empty", empty=True)
+    with pytest.raises(InputError, match="ambiguous"):
+        ingest_paths(empty.store(), [short])
+    # Earlier in the same batch counts as known, as does what the workspace already holds.
+    batch = init_workspace(tmp_path / "batch", empty=True)
+    summary = ingest_paths(batch.store(), [full, short])
+    assert [d["id"] for d in summary.documents] == ["370103-2024", "370103-2025"]
+    ingest_paths(empty.store(), [full])
+    assert ingest_paths(empty.store(), [short]).documents[0]["id"] == "370103-2025"
+
+
 def test_order_of_trust_and_fullest_name():
     found = identify_place_and_year(_raw(
         ["白岩街道2025年十件民生实事项目公布", "3月17日，嘉川市翠峰区白岩街道召开居民议事会，确定十件实事。"],

@@ -77,7 +77,7 @@ def _identify(path: Path, raw: RawDocument, entry: ManifestEntry | None, year: i
     found_year = year or (entry.year if entry else None)
     warnings: list[str] = []
     if jur is None or found_year is None:
-        text_jur, text_year, warnings = read_place_and_year(path, raw, need_place=jur is None)
+        text_jur, text_year, warnings = read_place_and_year(path, raw, need_place=jur is None, known=known)
         jur = jur or text_jur
         found_year = found_year or text_year
     missing = [flag for flag, value in (("--year", found_year), ("--jurisdiction", jur)) if value is None]
@@ -88,10 +88,10 @@ def _identify(path: Path, raw: RawDocument, entry: ManifestEntry | None, year: i
     return jur, int(found_year), warnings
 
 
-def read_place_and_year(path: Path, raw: RawDocument, *,
-                        need_place: bool = True) -> tuple[Jurisdiction | None, int | None, list[str]]:
+def read_place_and_year(path: Path, raw: RawDocument, *, need_place: bool = True,
+                        known: Iterable[str] = ()) -> tuple[Jurisdiction | None, int | None, list[str]]:
     """The jurisdiction and year the document states, or None; warnings about the place."""
-    found = identify_place_and_year(raw, raw.lines)
+    found = identify_place_and_year(raw, raw.lines, known)
     if need_place:
         require_place(found, path)
     return found.jurisdiction, found.year, list(found.warnings)
@@ -163,7 +163,8 @@ def ingest_paths(store: Store, paths: Iterable[Path], *, year: int | None = None
     summary.skipped.extend({"source": str(p), "reason": r} for p, r in skipped)
     batch = []
     claimed: dict[str, Path] = {}
-    known_codes = store.jurisdiction_codes() if store is not None else []  # a dry run may have no workspace
+    # Places already in the workspace or earlier in this batch settle an ambiguous short place name.
+    known_codes = set(store.jurisdiction_codes()) if store is not None else set()  # a dry run may have no workspace
     now = datetime.now(UTC).isoformat(timespec="seconds")
     for path in files:
         try:
@@ -176,6 +177,7 @@ def ingest_paths(store: Store, paths: Iterable[Path], *, year: int | None = None
                 raise
             summary.skipped.append({"source": str(path), "reason": str(exc)})
             continue
+        known_codes.add(jur.code)
         sha = hashlib.sha256(raw.data).hexdigest()
         report = document_report(parsed)
         # Reported once a file is understood, so a failing file's only output is its error.

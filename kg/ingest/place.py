@@ -9,6 +9,7 @@ the document gives its name (白岩街道 in the title, 嘉川市翠峰区白岩
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from kg.errors import InputError
@@ -165,8 +166,13 @@ def _as_written(chain: str, texts: list[str]) -> str:
     return chain
 
 
-def identify_place_and_year(raw, lines: list[str] | None = None) -> PlaceAndYear:  # noqa: ANN001 - RawDocument
-    """Jurisdiction and year as the document states them; None where it does not."""
+def identify_place_and_year(raw, lines: list[str] | None = None,  # noqa: ANN001 - RawDocument
+                            known: Iterable[str] = ()) -> PlaceAndYear:
+    """Jurisdiction and year as the document states them; None where it does not.
+
+    ``known``: jurisdiction codes already in the workspace, which settle a short place name
+    that the document leaves ambiguous (see ``resolve_place``).
+    """
     lines = [ln for ln in (lines if lines is not None else raw.lines) if ln is not None]
     meta: dict[str, str] = dict(getattr(raw, "meta", {}) or {})
     titles = _title_candidates(list(getattr(raw, "title_lines", []) or []), lines)
@@ -192,7 +198,7 @@ def identify_place_and_year(raw, lines: list[str] | None = None) -> PlaceAndYear
         base = chains[0]
         # The fullest chain that ends with the place the trusted source names.
         fullest = max((c for c in all_chains if c.endswith(base)), key=len, default=base)
-        hit = resolve_place(fullest, context)
+        hit = resolve_place(fullest, context, known)
         if isinstance(hit, list):
             result.ambiguous = f"{fullest} is ambiguous: {describe(hit)}; pass --jurisdiction with the code"
             break

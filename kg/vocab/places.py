@@ -147,11 +147,13 @@ def candidates(name: str) -> list[Division]:
     return []
 
 
-def resolve_place(name: str, context: str = "") -> Jurisdiction | list[Division]:
+def resolve_place(name: str, context: str = "", known: Iterable[str] = ()) -> Jurisdiction | list[Division]:
     """A written place name as a Jurisdiction; a list of candidates when it stays ambiguous.
 
     An ambiguous short name (市中区 is in four prefectures) is settled by a prefecture or province
-    of one candidate named in `context` (the rest of the document).
+    of one candidate named in `context` (the rest of the document), else by ``known``: codes
+    already in the workspace, when exactly one candidate is among them (a researcher adding
+    市中区's 2025 list to a corpus holding 济南市市中区 2024 means that one).
     """
     name = normalize_name(name)
     found = candidates(name)
@@ -159,6 +161,11 @@ def resolve_place(name: str, context: str = "") -> Jurisdiction | list[Division]
         named = [d for d in found if any(a in context or _short(a) + "市" in context for a in d.ancestors[-1:])]
         if len(named) == 1:
             found = named
+    if len(found) > 1:
+        codes = set(known)
+        mine = [d for d in found if d.code in codes]
+        if len(mine) == 1:
+            found = mine
     if len(found) == 1:
         return Jurisdiction(found[0].full, found[0].code)
     if found:
@@ -191,12 +198,8 @@ def resolve_jurisdiction(value: str, known: Iterable[str] = ()) -> Jurisdiction:
         return Jurisdiction(div.full, div.code)
     if value.startswith("x-") and len(value) > 2:
         return unknown_jurisdiction(value[2:])
-    hit = resolve_place(value)
+    hit = resolve_place(value, known=known)
     if isinstance(hit, list):
-        known = set(known)
-        mine = [d for d in hit if d.code in known]
-        if len(mine) == 1:
-            return Jurisdiction(mine[0].full, mine[0].code)
         raise InputError(f"--jurisdiction: {value} is ambiguous: {describe(hit)}; give the prefecture "
                          f"(e.g. {hit[0].full}) or the code")
     return hit
