@@ -127,9 +127,10 @@ def _comparator(text: str, m: re.Match[str], lo: int) -> str:
         if m.group(key):
             return _SUFFIX[m.group(key)]
     before = _FILLER_RE.sub("", text[lo: m.start()].rstrip())
-    for word, comp in _PREFIX:
-        if before.endswith(word):
-            return comp
+    if before.endswith(_PREFIX_WORDS):  # one call rules out the common case, no bound word
+        for word, comp in _PREFIX:
+            if before.endswith(word):
+                return comp
     return "exact"
 
 
