@@ -130,6 +130,37 @@ def test_bad_second_file_in_batch_keeps_previous_state(fresh_workspace: Workspac
     assert _state(store) == before
 
 
+def test_bad_file_mid_batch_stores_nothing_and_readers_see_the_old_state(fresh_workspace: Workspace, tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch):
+    store = fresh_workspace.store()
+    before, version = _state(store), store.version()
+    bad = tmp_path / "bad.txt"
+    bad.write_text("", encoding="utf-8")
+    # A server's read connection (WAL) during the ingest: it sees the last committed state,
+    # never the documents already written into the open transaction.
+    reader = sqlite3.connect(fresh_workspace.db_path, isolation_level=None)
+    seen: list[int] = []
+    original = Store._insert_document
+
+    def watched(db, doc, commitments, aliases, parser_version, labels):
+        original(db, doc, commitments, aliases, parser_version, labels)
+        seen.append(reader.execute("SELECT COUNT(*) FROM commitments").fetchone()[0])
+
+    monkeypatch.setattr(Store, "_insert_document", staticmethod(watched))
+    with pytest.raises(InputError, match="bad.txt"):
+        ingest_paths(store, [SHIZHONG_2025, bad, _lixia(tmp_path)])
+    assert seen == [before[1]["commitments"]]  # 市中区 2025 was written, uncommitted, then rolled back
+    assert _state(store) == before
+    assert store.version() == version
+
+    summary = ingest_paths(store, [SHIZHONG_2025, bad, _lixia(tmp_path)], skip_bad=True)
+    assert [s["source"] for s in summary.skipped] == [str(bad)]
+    assert seen[1:] == [before[1]["commitments"]] * 2  # still the old state until COMMIT
+    assert reader.execute("SELECT COUNT(*) FROM commitments").fetchone()[0] == before[1]["commitments"] + 6 + 3
+    assert store.version() == version + 1
+    reader.close()
+
+
 _CHILD = textwrap.dedent("""
     import sys, time
     from pathlib import Path
