@@ -212,16 +212,13 @@ def test_killed_first_build_leaves_no_store_and_is_cleaned_up(tmp_path: Path):
     assert not stale.exists()
 
 
-def _yearly_lists(directory: Path, years: range) -> list[Path]:
+def _yearly_lists(directory: Path, years: range) -> None:
     """One three-item list per year for 济南市天桥区, each its own document."""
     directory.mkdir(parents=True, exist_ok=True)
-    files = []
     for year in years:
-        f = directory / f"tianqiao_{year}.txt"
-        f.write_text(f"济南市天桥区{year}年民生实事\n一、新增养老床位{year - 1900}张。（区民政局）\n"
-                     f"二、新建口袋公园2处。（区城市管理局）\n三、新增学位300个。（区教育和体育局）\n", encoding="utf-8")
-        files.append(f)
-    return files
+        (directory / f"tianqiao_{year}.txt").write_text(
+            f"济南市天桥区{year}年民生实事\n一、新增养老床位{year - 1900}张。（区民政局）\n"
+            f"二、新建口袋公园2处。（区城市管理局）\n三、新增学位300个。（区教育和体育局）\n", encoding="utf-8")
 
 
 def test_documents_are_written_one_at_a_time_not_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
@@ -232,7 +229,7 @@ def test_documents_are_written_one_at_a_time_not_kept(tmp_path: Path, monkeypatc
 
     from kg.model import Commitment
 
-    files = _yearly_lists(tmp_path / "lists", range(2015, 2025))
+    _yearly_lists(tmp_path / "lists", range(2015, 2025))
     store = _empty_store(tmp_path)
     gc.collect()
     already = sum(isinstance(o, Commitment) for o in gc.get_objects())
