@@ -210,3 +210,54 @@ def test_killed_first_build_leaves_no_store_and_is_cleaned_up(tmp_path: Path):
     ws = open_workspace(ws_dir)
     assert ws.store().counts()["commitments"] == 44
     assert not stale.exists()
+
+
+def _yearly_lists(directory: Path, years: range) -> None:
+    """One three-item list per year for 济南市天桥区, each its own document."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for year in years:
+        (directory / f"tianqiao_{year}.txt").write_text(
+            f"济南市天桥区{year}年民生实事\n一、新增养老床位{year - 1900}张。（区民政局）\n"
+            f"二、新建口袋公园2处。（区城市管理局）\n三、新增学位300个。（区教育和体育局）\n", encoding="utf-8")
+
+
+def test_documents_are_written_one_at_a_time_not_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    # Count, don't time: when each document is written, the commitments alive in the process
+    # are that document's and at most the previous one's (the loop variables that held it
+    # until the next document arrived), never every document parsed so far (3, 6, 9 … 30).
+    import gc
+
+    from kg.model import Commitment
+
+    _yearly_lists(tmp_path / "lists", range(2015, 2025))
+    store = _empty_store(tmp_path)
+    gc.collect()
+    already = sum(isinstance(o, Commitment) for o in gc.get_objects())
+    alive: list[int] = []
+    original = Store._insert_document
+
+    def counting(db, doc, commitments, aliases, parser_version, labels):
+        gc.collect()
+        alive.append(sum(isinstance(o, Commitment) for o in gc.get_objects()) - already)
+        original(db, doc, commitments, aliases, parser_version, labels)
+
+    monkeypatch.setattr(Store, "_insert_document", staticmethod(counting))
+    summary = ingest_paths(store, [tmp_path / "lists"])
+    assert summary.commitments == 30 and store.counts()["commitments"] == 30
+    assert alive[0] == 3 and max(alive) <= 2 * 3, alive
+    assert store.version() == 1  # one write, however many documents
+
+
+def test_unchanged_files_never_take_the_write_lock(fresh_workspace: Workspace):
+    import sqlite3
+
+    store = fresh_workspace.store()
+    other = sqlite3.connect(fresh_workspace.db_path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another writer holds the lock for as long as we ingest
+    try:
+        store.conn.execute("PRAGMA busy_timeout = 100")
+        summary = ingest_paths(store, [SEED_2024, SEED_2025])
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert [d["status"] for d in summary.documents] == ["unchanged", "unchanged"]

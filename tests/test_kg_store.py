@@ -103,19 +103,19 @@ def test_failure_inside_the_transaction_keeps_previous_state(fresh_workspace: Wo
                                                              tmp_path: Path):
     store = fresh_workspace.store()
     before = _state(store)
-    original = Store._insert_commitment
+    original = Store._insert_document
     calls = {"n": 0}
 
-    def failing(db, c, aliases, labels):
+    def failing(db, doc, commitments, aliases, parser_version, labels):
         calls["n"] += 1
-        if calls["n"] == 5:
+        if calls["n"] == 2:  # the first document's rows are written, not committed
             raise RuntimeError("disk on fire")
-        original(db, c, aliases, labels)
+        original(db, doc, commitments, aliases, parser_version, labels)
 
-    monkeypatch.setattr(Store, "_insert_commitment", staticmethod(failing))
+    monkeypatch.setattr(Store, "_insert_document", staticmethod(failing))
     with pytest.raises(RuntimeError, match="disk on fire"):
         ingest_paths(store, [SHIZHONG_2025, _lixia(tmp_path)])
-    assert calls["n"] == 5
+    assert calls["n"] == 2
     assert _state(store) == before
     assert store.document_state("370103-2025") is None
 
@@ -130,6 +130,37 @@ def test_bad_second_file_in_batch_keeps_previous_state(fresh_workspace: Workspac
     assert _state(store) == before
 
 
+def test_bad_file_mid_batch_stores_nothing_and_readers_see_the_old_state(fresh_workspace: Workspace, tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch):
+    store = fresh_workspace.store()
+    before, version = _state(store), store.version()
+    bad = tmp_path / "bad.txt"
+    bad.write_text("", encoding="utf-8")
+    # A server's read connection (WAL) during the ingest: it sees the last committed state,
+    # never the documents already written into the open transaction.
+    reader = sqlite3.connect(fresh_workspace.db_path, isolation_level=None)
+    seen: list[int] = []
+    original = Store._insert_document
+
+    def watched(db, doc, commitments, aliases, parser_version, labels):
+        original(db, doc, commitments, aliases, parser_version, labels)
+        seen.append(reader.execute("SELECT COUNT(*) FROM commitments").fetchone()[0])
+
+    monkeypatch.setattr(Store, "_insert_document", staticmethod(watched))
+    with pytest.raises(InputError, match="bad.txt"):
+        ingest_paths(store, [SHIZHONG_2025, bad, _lixia(tmp_path)])
+    assert seen == [before[1]["commitments"]]  # 市中区 2025 was written, uncommitted, then rolled back
+    assert _state(store) == before
+    assert store.version() == version
+
+    summary = ingest_paths(store, [SHIZHONG_2025, bad, _lixia(tmp_path)], skip_bad=True)
+    assert [s["source"] for s in summary.skipped] == [str(bad)]
+    assert seen[1:] == [before[1]["commitments"]] * 2  # still the old state until COMMIT
+    assert reader.execute("SELECT COUNT(*) FROM commitments").fetchone()[0] == before[1]["commitments"] + 6 + 3
+    assert store.version() == version + 1
+    reader.close()
+
+
 _CHILD = textwrap.dedent("""
     import sys, time
     from pathlib import Path
@@ -137,17 +168,14 @@ _CHILD = textwrap.dedent("""
     from kg.store.db import Store
 
     db, marker, doc = map(Path, sys.argv[1:4])
-    original = Store._insert_commitment
-    calls = []
+    original = Store._insert_document
 
-    def slow(conn, c, aliases, labels):
-        original(conn, c, aliases, labels)
-        calls.append(c.id)
-        if len(calls) == 3:  # rows are written but not committed: now get killed
-            marker.write_text(c.id)
-            time.sleep(120)
+    def slow(conn, doc, commitments, aliases, parser_version, labels):
+        original(conn, doc, commitments, aliases, parser_version, labels)
+        marker.write_text(doc.id)  # rows are written but not committed: now get killed
+        time.sleep(120)
 
-    Store._insert_commitment = staticmethod(slow)
+    Store._insert_document = staticmethod(slow)
     ingest_paths(Store.open(db), [doc])
 """)
 
@@ -253,10 +281,10 @@ def test_database_error_inside_write_is_rolled_back(fresh_workspace: Workspace, 
     store = fresh_workspace.store()
     before = _state(store)
 
-    def clash(db, c, aliases, labels):
+    def clash(db, doc, commitments, aliases, parser_version, labels):
         db.execute("INSERT INTO commitments SELECT * FROM commitments LIMIT 1")  # duplicate primary key
 
-    monkeypatch.setattr(Store, "_insert_commitment", staticmethod(clash))
+    monkeypatch.setattr(Store, "_insert_document", staticmethod(clash))
     with pytest.raises(StoreError, match="rolled back"):
         ingest_paths(store, [SHIZHONG_2025])
     assert _state(store) == before

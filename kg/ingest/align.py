@@ -39,6 +39,10 @@ def align_row(cells: list[str], roles: list[str | None], *, multiline: bool,
     if not cells or not k:
         return []
     emit = [[role_score(c, r) for r in roles] for c in cells]
+    # A row with one cell per column, none a misfit, is read as written (D10's 负责科室
+    # holds unit-like names that would otherwise join the 牵头单位 above them); no path to find.
+    if len(cells) == k and all(emit[i][i] > _MISFIT for i in range(k)):
+        return [{i: c.strip() for i, c in enumerate(cells)}]
     skip = [(_SKIP_MERGED if merged and r in _MERGED_ROLES else _SKIP) for r in roles]
     before = [0.0]
     for cost in skip:
@@ -72,10 +76,6 @@ def align_row(cells: list[str], roles: list[str | None], *, multiline: bool,
                     back[i][(j, nt)] = (p, t)
     # Columns left after the last cell are skipped too.
     state = max(states, key=lambda st: score[-1][st] - (before[k] - before[st[0] + 1]))
-    # A row with one cell per column, none a misfit, is read as written (D10's 负责科室
-    # holds unit-like names that would otherwise join the 牵头单位 above them).
-    if len(cells) == k and all(emit[i][i] > _MISFIT for i in range(k)):
-        return [{i: c.strip() for i, c in enumerate(cells)}]
     path = [state[0]]
     for i in range(len(cells) - 1, 0, -1):
         state = back[i][state]

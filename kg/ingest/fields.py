@@ -61,7 +61,7 @@ def column_role(header: str) -> str | None:
     if len(h) > _MAX_HEADER_LEN:
         return None
     for role, names in _COLUMN_ROLES:
-        if any(n in h for n in names):
+        if any(map(h.__contains__, names)):
             return role
     return key_role(h)
 

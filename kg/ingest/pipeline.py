@@ -1,20 +1,23 @@
 """Turn files into stored commitments: read, parse, enrich, and write in one transaction.
 
-Everything is parsed and checked before the first write, so a bad file anywhere in a
-batch leaves the workspace exactly as it was.
+Each document is written into the batch's one open transaction as soon as it is parsed,
+so memory stays that of one document at any corpus size; a bad file anywhere in a batch
+rolls the transaction back and leaves the workspace exactly as it was.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 from kg.errors import InputError
-from kg.ingest.corpus import ManifestEntry, lookup_manifest, read_manifest
+from kg.ingest.corpus import ManifestEntry, bundled_manifest, lookup_manifest, read_manifest
 from kg.ingest.parse import MAX_ITEMS, ParsedDocument, parse_document
 from kg.ingest.place import identify_place_and_year, require_place
 from kg.ingest.read import RawDocument, read_document
@@ -151,18 +154,41 @@ def ingest_paths(store: Store, paths: Iterable[Path], *, year: int | None = None
                  max_items: int = MAX_ITEMS) -> IngestSummary:
     """Ingest files and directories into the store; all or nothing.
 
-    A file that cannot be read or parsed stops the batch before anything is stored, unless
+    A file that cannot be read or parsed stops the batch and nothing is stored, unless
     ``skip_bad``: then it is listed in ``summary.skipped`` and the others are stored.
     ``dry_run`` parses and enriches everything, stores nothing and fills ``summary.preview``.
     """
     if max_items < 1:
         raise InputError(f"--max-items: expected a positive number of items per document, got {max_items}")
     files, skipped = read_collect_files(paths)
-    manifest = _manifests_near(files)
     summary = IngestSummary(dry_run=dry_run)
     summary.skipped.extend({"source": str(p), "reason": r} for p, r in skipped)
-    batch = []
+    docs = _changed_documents(store, files, summary, year=year, jurisdiction=jurisdiction, progress=progress,
+                              dry_run=dry_run, skip_bad=skip_bad, max_items=max_items)
+    if dry_run:
+        deque(docs, maxlen=0)
+        return summary
+    # Parsing runs inside the write transaction, one document at a time, so memory does not
+    # grow with the batch. The first changed document is parsed before the lock is taken: a
+    # re-ingest of unchanged files (or a first file that fails) never blocks another writer.
+    first = next(docs, None)
+    if first is not None:
+        labels = {c.id: c.label for c in load_taxonomy().target_types}
+        store.replace_documents(chain([first], docs), PARSER_VERSION, labels)
+    return summary
+
+
+def _changed_documents(store: Store, files: list[Path], summary: IngestSummary, *, year: int | None,
+                       jurisdiction: str | None, progress: Progress | None, dry_run: bool, skip_bad: bool,
+                       max_items: int) -> Iterator[tuple[Document, list[Commitment], dict[str, tuple[str, ...]]]]:
+    """Parse and enrich files one at a time, yielding those that are new or changed; fills ``summary``.
+
+    Raises (``InputError``) for a bad file unless ``skip_bad``; the caller's transaction then
+    rolls back everything written so far.
+    """
+    manifest = [*_manifests_near(files), *bundled_manifest()]
     claimed: dict[str, Path] = {}
+    unknown_seen: set[str] = set()
     # Places already in the workspace or earlier in this batch settle an ambiguous short place name.
     known_codes = set(store.jurisdiction_codes()) if store is not None else set()  # a dry run may have no workspace
     now = datetime.now(UTC).isoformat(timespec="seconds")
@@ -170,7 +196,8 @@ def ingest_paths(store: Store, paths: Iterable[Path], *, year: int | None = None
         try:
             raw = read_document(path)
             parsed = parse_document(raw, max_items=max_items)
-            entry = lookup_manifest(path, hashlib.sha256(raw.data).hexdigest(), manifest)
+            sha = hashlib.sha256(raw.data).hexdigest()
+            entry = lookup_manifest(path, sha, manifest)
             jur, doc_year, warnings = _identify(path, raw, entry, year, jurisdiction, known_codes)
         except InputError as exc:
             if not skip_bad:
@@ -178,7 +205,6 @@ def ingest_paths(store: Store, paths: Iterable[Path], *, year: int | None = None
             summary.skipped.append({"source": str(path), "reason": str(exc)})
             continue
         known_codes.add(jur.code)
-        sha = hashlib.sha256(raw.data).hexdigest()
         report = document_report(parsed)
         # Reported once a file is understood, so a failing file's only output is its error.
         if progress:
@@ -196,7 +222,6 @@ def ingest_paths(store: Store, paths: Iterable[Path], *, year: int | None = None
         doc = Document(id=doc_id, source=path.name, sha256=sha, year=doc_year, jurisdiction=jur.name,
                        jurisdiction_code=jur.code, title=parsed.title, layout=parsed.layout, ingested_at=now)
         commitments, aliases, unknown = build_commitments(parsed, doc)
-        batch.append((doc, commitments, aliases))
         status = "would add" if dry_run else ("replaced" if state else "added")
         summary.documents.append({"id": doc_id, "source": path.name, "status": status,
                                   "commitments": len(commitments), **report, "warnings": warnings})
@@ -208,8 +233,8 @@ def ingest_paths(store: Store, paths: Iterable[Path], *, year: int | None = None
         summary.targets += sum(len(c.targets) for c in commitments)
         summary.departments += len({d.id for c in commitments for d in c.departments})
         summary.officials += len({o for c in commitments for o in c.officials})
-        summary.unknown_departments.extend(u for u in unknown if u not in summary.unknown_departments)
-    if batch and not dry_run:
-        labels = {c.id: c.label for c in load_taxonomy().target_types}
-        store.replace_documents(batch, PARSER_VERSION, labels)
-    return summary
+        for name in unknown:
+            if name not in unknown_seen:
+                unknown_seen.add(name)
+                summary.unknown_departments.append(name)
+        yield doc, commitments, aliases

@@ -252,6 +252,11 @@ def _cell_tables(lines: list[str], used: list[bool]) -> list[TextTable]:
 def _split_header_line(line: str) -> tuple[list[str], str] | None:
     """Header cells written on one line separated by spaces, and the separator pattern used."""
     text = line.strip().rstrip("|").strip()
+    # Every separator below is whitespace, so a line whose single-space tokens are too few or
+    # too long fails both (most lines are prose): one split decides.
+    words = text.split()
+    if len(words) < 3 or any(len(t) > 12 for t in words):
+        return None
     for sep in (r"\t+|\s{2,}|\u3000+", r"\s+"):
         tokens = [t for t in re.split(sep, text) if t]
         if len(tokens) < 3 or any(len(t) > 12 for t in tokens):
@@ -307,7 +312,8 @@ def _cell_header(lines: list[str], used: list[bool], i: int) -> tuple[list[str],
     if one_line and nxt is not None and seq_value(_cell_line(lines[nxt])) is not None:
         return one_line[0], nxt  # header on one line, cells one per line below it
     first = _cell_line(lines[i])
-    if not first or header_role(first) is None or len(normalize_name(first)) > _MAX_HEADER_CELL:
+    # Length first: most lines are prose, too long for a header, and need no header_role.
+    if not first or len(normalize_name(first)) > _MAX_HEADER_CELL or header_role(first) is None:
         return None
     header: list[str] = []
     j = i

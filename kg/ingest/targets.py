@@ -48,7 +48,9 @@ _PREFIX = [  # longest first so 不超过 wins over 超过 and 达到 over 达
 _PREFIX.sort(key=lambda p: len(p[0]), reverse=True)
 _FILLER_RE = re.compile(r"(?:每[人户年月天日家])*$")
 _CLAUSE_END = "，。；：！？,;:!?\n（）()"
+_BOUNDARY_RE = re.compile("[" + re.escape(_CLAUSE_END) + "]")
 _QUOTES = "“”‘’\"'《》「」『』〈〉"
+_DROP_QUOTES = str.maketrans("", "", _QUOTES)
 _LEAD_WORDS = ("全年", "全区", "全市", "全县", "每人", "每户", "将", "为", "对", "实现", "计划", "累计", "共", "并", "同时",
                "其中", "均", "再", "年内", "力争", "确保")
 _TRAIL_WORDS = ("均", "统一", "累计", "共", "全年", "再", "总数", "每人", "每户", "每年", "每月")
@@ -56,34 +58,47 @@ _VERBS = ("给予", "购买", "升级", "改造", "统一", "纳入", "提供", 
           "参与", "接受", "享受", "建设", "实现", "完成", "免费", "开放", "投入", "投用", "使用")
 _LEAD_VERB_RE = re.compile(r"^(?:需要|在|有|患有|符合|参与|长期)")
 _STRONG_VERBS = ("提供", "开展", "举办", "组织", "建设", "打造", "实施", "完成", "安装", "办理", "筹集")
+_PREFIX_WORDS = tuple(word for word, _ in _PREFIX)
 _MAX_METRIC = 16
+_NOUN_RE = re.compile(r"[^\d、和及与或的]*")
 # Item numbers (1. / （2） / 三、) and leading years (2025年拟…) are never part of a metric.
 _ITEM_NO_RE = re.compile(r"^\s*(?:[(（]?[\d一二三四五六七八九十]+[)）.．、]|\d{4}年度?(?:[至到-]\d{4}年)?)")
 
 
 def _strip_words(phrase: str) -> str:
     """Trim connectors, comparator words and fillers that do not belong to the metric."""
-    phrase = _ITEM_NO_RE.sub("", phrase.translate({ord(q): None for q in _QUOTES})).strip(" 、和及与或")
+    phrase = _ITEM_NO_RE.sub("", phrase.translate(_DROP_QUOTES)).strip(" 、和及与或")
     changed = True
     while changed and phrase:
         changed = False
-        for word, _ in _PREFIX:
-            if phrase.endswith(word):
-                phrase, changed = phrase[: -len(word)], True
-        for word in _TRAIL_WORDS:
-            if phrase.endswith(word):
-                phrase, changed = phrase[: -len(word)], True
-        for word in _LEAD_WORDS:
-            if phrase.startswith(word) and len(phrase) > len(word):
-                phrase, changed = phrase[len(word):], True
+        # Each loop strips in list order, re-testing the shortened phrase; the one-call tuple
+        # test skips a loop that would strip nothing (most phrases), it does not replace it.
+        if phrase.endswith(_PREFIX_WORDS):
+            for word in _PREFIX_WORDS:
+                if phrase.endswith(word):
+                    phrase, changed = phrase[: -len(word)], True
+        if phrase.endswith(_TRAIL_WORDS):
+            for word in _TRAIL_WORDS:
+                if phrase.endswith(word):
+                    phrase, changed = phrase[: -len(word)], True
+        if phrase.startswith(_LEAD_WORDS):
+            for word in _LEAD_WORDS:
+                if phrase.startswith(word) and len(phrase) > len(word):
+                    phrase, changed = phrase[len(word):], True
         phrase = phrase.strip(" 、和及与或")
     return phrase
 
 
-def _metric_before(text: str, start: int, floor: int) -> str:
-    """The phrase between the previous clause boundary (or target) and the number."""
-    lo = max(floor, start - _WINDOW, *(text.rfind(ch, max(0, start - _WINDOW), start) + 1 for ch in _CLAUSE_END))
-    phrase = _strip_words(text[lo:start])
+def _clause_start(text: str, pos: int) -> int:
+    """Just after the last clause boundary in the ``_WINDOW`` characters before ``pos``, else the window's start."""
+    lo = max(0, pos - _WINDOW)
+    m = _BOUNDARY_RE.search(text[lo:pos][::-1])
+    return pos - m.start() if m else lo
+
+
+def _metric_before(text: str, start: int, floor: int, clause_lo: int) -> str:
+    """The phrase between the previous clause boundary (``clause_lo``) or target and the number."""
+    phrase = _strip_words(text[max(floor, clause_lo):start])
     if len(phrase) > 12:  # keep the object of the last verb, not the whole clause
         cut = max((phrase.rfind(v) + len(v) for v in _STRONG_VERBS if v in phrase[:-1]), default=0)
         phrase = _strip_words(phrase[cut:]) or phrase
@@ -92,12 +107,11 @@ def _metric_before(text: str, start: int, floor: int) -> str:
 
 def _metric_after(text: str, end: int) -> str:
     """The noun a number qualifies when it precedes it (32所学校食堂, 750个停车场泊位)."""
-    hits = [text.find(ch, end, end + _WINDOW) for ch in _CLAUSE_END]
-    clause_end = min([h for h in hits if h >= 0] or [min(len(text), end + _WINDOW)])
-    clause = text[end:clause_end].lstrip("的")
+    boundary = _BOUNDARY_RE.search(text, end, end + _WINDOW)
+    clause = text[end: boundary.start() if boundary else end + _WINDOW].lstrip("的")
     if _LEAD_VERB_RE.match(clause) and "的" in clause:  # 300余名需要…康复训练的特需儿童
         clause = clause[clause.rfind("的") + 1:]
-    m = re.match(r"[^\d、和及与或的]*", clause)
+    m = _NOUN_RE.match(clause)
     phrase = m.group(0) if m else ""
     cuts = [phrase.find(v) for v in _VERBS if v in phrase]
     if cuts:
@@ -113,9 +127,10 @@ def _comparator(text: str, m: re.Match[str], lo: int) -> str:
         if m.group(key):
             return _SUFFIX[m.group(key)]
     before = _FILLER_RE.sub("", text[lo: m.start()].rstrip())
-    for word, comp in _PREFIX:
-        if before.endswith(word):
-            return comp
+    if before.endswith(_PREFIX_WORDS):  # one call rules out the common case, no bound word
+        for word, comp in _PREFIX:
+            if before.endswith(word):
+                return comp
     return "exact"
 
 
@@ -167,11 +182,9 @@ def extract_targets(text: str) -> list[Target]:
             continue
         unit = m.group("unit") or ""
         unit = _UNIT_ALIASES.get(unit, unit)
-        clause_lo = max(m.start() - _WINDOW, *(norm.rfind(ch, max(0, m.start() - _WINDOW), m.start()) + 1
-                                                for ch in _CLAUSE_END))
-        clause_lo = max(0, clause_lo)
+        clause_lo = _clause_start(norm, m.start())
         metric = _metric_after(norm, m.end()) if norm[m.end(): m.end() + 1].strip(_CLAUSE_END + "、") else ""
-        metric = metric or _metric_before(norm, m.start(), floor)
+        metric = metric or _metric_before(norm, m.start(), floor, clause_lo)
         if not metric and targets:  # 累计达20家以上: same metric as the target it follows
             metric = targets[-1].metric
         comparator = _comparator(norm, m, clause_lo)

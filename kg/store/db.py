@@ -226,16 +226,19 @@ class Store:
 
     def replace_documents(self, batch: Iterable[tuple[Document, list[Commitment], dict[str, tuple[str, ...]]]],
                           parser_version: str, target_type_labels: dict[str, str]) -> None:
-        """Store (document, commitments, department aliases by id) triples atomically, replacing old versions."""
+        """Store (document, commitments, department aliases by id) triples atomically, replacing old versions.
+
+        ``batch`` may be a generator that parses as it goes (ingest passes one): each document
+        is written into the one open transaction as it arrives and can be freed after, so
+        memory stays that of one document however large the batch. Whatever the generator
+        raises rolls the whole batch back. Meanwhile WAL readers keep seeing the last committed
+        state, and another writer waits (busy timeout) until the whole batch, parsing included,
+        has committed.
+        """
         with self.transaction() as db:
             for doc, commitments, aliases in batch:
-                db.execute("DELETE FROM documents WHERE id = ?", (doc.id,))
-                db.execute("INSERT OR REPLACE INTO jurisdictions VALUES (?, ?)", (doc.jurisdiction_code, doc.jurisdiction))
-                db.execute("INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?)", (
-                    doc.id, doc.source, doc.sha256, doc.year, doc.jurisdiction_code, doc.title, doc.layout,
-                    parser_version, doc.ingested_at))
-                for c in commitments:
-                    self._insert_commitment(db, c, aliases, target_type_labels)
+                self._insert_document(db, doc, commitments, aliases, parser_version, target_type_labels)
+            # Once per batch, not per document: each is a scan of the link tables.
             db.execute("DELETE FROM departments WHERE id NOT IN (SELECT department_id FROM commitment_departments)")
             db.execute("DELETE FROM officials WHERE id NOT IN (SELECT official_id FROM commitment_officials)")
             db.execute("INSERT INTO meta VALUES ('version', '1') "
@@ -247,31 +250,52 @@ class Store:
         return int(row[0]) if row else 0
 
     @staticmethod
-    def _insert_commitment(db: sqlite3.Connection, c: Commitment, aliases: dict[str, tuple[str, ...]],
-                           labels: dict[str, str]) -> None:
-        db.execute("INSERT INTO commitments VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", (
+    def _insert_document(db: sqlite3.Connection, doc: Document, commitments: list[Commitment],
+                         aliases: dict[str, tuple[str, ...]], parser_version: str, labels: dict[str, str]) -> None:
+        """Replace one document's rows: one executemany per table, parents before the rows that
+        refer to them (a statement per row cost ~15% more CPU writing the 10k synthetic corpus)."""
+        db.execute("DELETE FROM documents WHERE id = ?", (doc.id,))
+        db.execute("INSERT OR REPLACE INTO jurisdictions VALUES (?, ?)", (doc.jurisdiction_code, doc.jurisdiction))
+        db.execute("INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?)", (
+            doc.id, doc.source, doc.sha256, doc.year, doc.jurisdiction_code, doc.title, doc.layout,
+            parser_version, doc.ingested_at))
+        db.executemany("INSERT INTO commitments VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", [(
             c.id, c.document_id, c.seq, c.title, c.text, c.category, json.dumps(c.themes, ensure_ascii=False),
             json.dumps(c.target_types, ensure_ascii=False), json.dumps(c.beneficiaries, ensure_ascii=False),
-            c.progress, c.deadline, c.original_text, c.original_title))
-        for pos, dep in enumerate(c.departments):
-            # Upsert, not ignore: a re-parse after an alias-table change must update the function.
-            db.execute("INSERT INTO departments VALUES (?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
-                       "name = excluded.name, function = excluded.function, known = excluded.known", (
-                           dep.id, c.jurisdiction_code, dep.name, dep.function, int(dep.function is not None)))
-            for alias in aliases.get(dep.id, ()):
-                db.execute("INSERT OR IGNORE INTO department_aliases VALUES (?, ?)", (dep.id, alias))
-            role = "lead" if dep.id in c.lead_departments else dep.role
-            db.execute("INSERT OR IGNORE INTO commitment_departments VALUES (?,?,?,?)", (c.id, dep.id, pos, role))
-        for pos, name in enumerate(c.officials):
-            oid = f"{c.jurisdiction_code}:{name}"
-            db.execute("INSERT OR IGNORE INTO officials VALUES (?,?,?)", (oid, c.jurisdiction_code, name))
-            db.execute("INSERT OR IGNORE INTO commitment_officials VALUES (?,?,?)", (c.id, oid, pos))
-        for pos, t in enumerate(c.targets):
-            if t.target_type:
-                db.execute("INSERT OR IGNORE INTO target_types VALUES (?, ?)", (t.target_type, labels.get(t.target_type, t.target_type_label or t.target_type)))
-            db.execute("INSERT INTO targets VALUES (?,?,?,?,?,?,?,?,?,?,?)", (
-                c.id, pos, t.metric, t.value, t.unit, t.comparator, int(t.cumulative), t.raw, t.start, t.end,
-                t.target_type))
+            c.progress, c.deadline, c.original_text, c.original_title) for c in commitments])
+        # Keyed by id, last one wins: what a row-by-row upsert would have left.
+        departments: dict[str, tuple[str, str, str, str | None, int]] = {}
+        dep_aliases: dict[tuple[str, str], None] = {}
+        links: list[tuple[str, str, int, str]] = []
+        officials: dict[str, tuple[str, str, str]] = {}
+        official_links: list[tuple[str, str, int]] = []
+        types: dict[str, tuple[str, str]] = {}
+        targets: list[tuple[str, int, str, float, str, str, int, str, int, int, str | None]] = []
+        for c in commitments:
+            for pos, dep in enumerate(c.departments):
+                departments[dep.id] = (dep.id, c.jurisdiction_code, dep.name, dep.function, int(dep.function is not None))
+                dep_aliases.update(((dep.id, alias), None) for alias in aliases.get(dep.id, ()))
+                links.append((c.id, dep.id, pos, "lead" if dep.id in c.lead_departments else dep.role))
+            for pos, name in enumerate(c.officials):
+                oid = f"{c.jurisdiction_code}:{name}"
+                officials.setdefault(oid, (oid, c.jurisdiction_code, name))
+                official_links.append((c.id, oid, pos))
+            for pos, t in enumerate(c.targets):
+                if t.target_type:
+                    types.setdefault(t.target_type, (t.target_type, labels.get(
+                        t.target_type, t.target_type_label or t.target_type)))
+                targets.append((c.id, pos, t.metric, t.value, t.unit, t.comparator, int(t.cumulative), t.raw,
+                                t.start, t.end, t.target_type))
+        # Upsert, not ignore: a re-parse after an alias-table change must update the function.
+        db.executemany("INSERT INTO departments VALUES (?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
+                       "name = excluded.name, function = excluded.function, known = excluded.known",
+                       departments.values())
+        db.executemany("INSERT OR IGNORE INTO department_aliases VALUES (?, ?)", dep_aliases)
+        db.executemany("INSERT OR IGNORE INTO commitment_departments VALUES (?,?,?,?)", links)
+        db.executemany("INSERT OR IGNORE INTO officials VALUES (?,?,?)", officials.values())
+        db.executemany("INSERT OR IGNORE INTO commitment_officials VALUES (?,?,?)", official_links)
+        db.executemany("INSERT OR IGNORE INTO target_types VALUES (?, ?)", types.values())
+        db.executemany("INSERT INTO targets VALUES (?,?,?,?,?,?,?,?,?,?,?)", targets)
 
     def fingerprint(self) -> str:
         """A hash of every stored document version; changes whenever commitments change."""

@@ -119,7 +119,7 @@ def classify_function(name: str) -> str | None:
     bare = re.sub(r"[（(][^（）()]*[）)]", "", name)
     words = bare.replace("人民政府", "政府")  # 人民政府 is not 民政
     for label, _en, keywords in _functions():
-        if any(k in words for k in keywords):
+        if any(map(words.__contains__, keywords)):
             return label
     if re.search(r"街道(?:办事处|办|党工委)?$", bare):
         return "街道办"
