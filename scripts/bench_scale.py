@@ -143,6 +143,8 @@ def run(size: int, embedder_kind: str, workdir: Path, *, years: int = 5, skip: s
     if "sparql" not in skip:
         timed(r, "sparql_count_s", _sparql, ws)
         timed(r, "export_ttl_s", _export, ws, "ttl")
+    if "graphml" not in skip:  # the networkx view of everything, streamed (no graph store involved)
+        timed(r, "export_graphml_s", _export, ws, "graphml")
     # One more list: a new year of a district in the middle of the sort order.
     district = _districts(districts)[districts // 2]
     extra = workdir / "extra" / f"{district[0]}_{2020 + years}.txt"
@@ -239,7 +241,7 @@ ROWS = [("commitments", "commitments"), ("parse + store /s", "parse_store_per_s"
         ("warm p50 ms (default)", "warm_p50_ms_default"), ("warm p99 ms (default)", "warm_p99_ms_default"),
         ("cold CLI search s (wall)", "cold_cli_search_s"), ("cold CLI search s (CPU)", "cold_cli_search_cpu_s"), ("overlaps --limit 100 s", "overlaps_limit100_s"),
         ("timeline 养老床位 s", "timeline_s"), ("ask s", "ask_s"), ("ask, saved vocabulary s", "ask_saved_vocab_s"), ("ask warm s", "ask_warm_s"), ("sparql count s", "sparql_count_s"),
-        ("export ttl s", "export_ttl_s"), ("add one 20-item doc s", "add_one_doc_s"), ("its graph store update s", "add_one_doc_graph_s"),
+        ("export ttl s", "export_ttl_s"), ("export graphml s", "export_graphml_s"), ("add one 20-item doc s", "add_one_doc_s"), ("its graph store update s", "add_one_doc_graph_s"),
         ("next search s", "search_after_add_s"), ("disk MB", "disk_mb"), ("peak RSS MB", "peak_rss_mb")]
 
 
@@ -255,7 +257,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--size", type=int, action="append", help="commitments (repeatable) [default: 1000]")
     ap.add_argument("--embedder", choices=["e5", "hash"], default="e5")
-    ap.add_argument("--skip", action="append", default=[], help="cli, overlaps, ask, sparql (repeatable)")
+    ap.add_argument("--skip", action="append", default=[], help="cli, overlaps, ask, sparql, graphml (repeatable)")
     ap.add_argument("--keep", type=Path, help="build in this directory and keep it")
     args = ap.parse_args()
     results = []
