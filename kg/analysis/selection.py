@@ -1,6 +1,6 @@
 """Selecting commitments for a parsed question, and the phrases that describe the selection.
 
-The selection runs in memory over the vocabulary's commitment rows (see `vocabulary.Row`):
+The selection runs in memory over the vocabulary's commitment rows (see `kg.analysis.rows`):
 every kind of filter must match, and the groups of one kind are alternatives (or, for
 overlaps, all required). Department roles follow the question: 牵头 keeps the lead units
 (or every unit of a plain 责任单位 list), 配合 the supporting ones.
@@ -41,26 +41,16 @@ class Selection:
         topic = set(self.topic_ids) if self.topic_ids is not None else None
         if pq.ids:
             topic = set(pq.ids) if topic is None else topic & set(pq.ids)
-        need = all if all_groups else any
-        year_set, code_set = set(years), set(codes)
+        table = self.vocab.rows
         dept_sets = [set(g) for g in depts]
-        official_sets = [set(g) for g in officials]
-        out = []
-        for r in self.vocab.rows.values():
-            if year_set and r.year not in year_set:
-                continue
-            if code_set and r.code not in code_set:
-                continue
-            if topic is not None and r.id not in topic:
-                continue
-            if concepts and not any(c in r.themes or c in r.target_types for c in concepts):
-                continue
-            if dept_sets and not need(any(d in g for d, _ in self.roles(r)) for g in dept_sets):
-                continue
-            if official_sets and not need(any(o in g for o in r.officials) for g in official_sets):
-                continue
-            out.append(r)
-        return out
+        found = table.select(years=years, codes=codes, concepts=concepts, ids=topic, departments=dept_sets,
+                             officials=[set(g) for g in officials], all_groups=all_groups)
+        rows = table.rows(found)
+        if dept_sets and (pq.lead_only or pq.supporting_only):
+            # The posting lists match a department in any role; the question asks for one.
+            need = all if all_groups else any
+            rows = [r for r in rows if need(any(d in g for d, _ in self.roles(r)) for g in dept_sets)]
+        return rows
 
     def roles(self, r: Row) -> list[tuple[str, str]]:
         """The row's departments, only its leads when the question asks who leads (牵头)."""
