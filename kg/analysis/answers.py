@@ -19,7 +19,7 @@ from kg.analysis.question import ParsedQuestion, parse_question
 from kg.analysis.selection import Selection, row_item
 from kg.analysis.vocabulary import Row, Vocabulary, workspace_vocabulary
 from kg.errors import QueryError
-from kg.model import Commitment, Target
+from kg.model import Target
 
 # (topic, years, jurisdiction codes) -> ids of commitments about the topic, already floored.
 TopicSearch = Callable[[str, list[int], list[str]], list[str]]
@@ -161,26 +161,29 @@ def _no_officials(ctx: Selection, rows: list[Row]) -> Answer:
                          [f"{places}有哪些责任单位？"])
 
 
-def _wanted_targets(ctx: Selection, c: Commitment) -> list[Target]:
+def _wanted_targets(ctx: Selection, targets: list[Target]) -> list[Target]:
     types = [k for k in ctx.pq.concepts if ctx.tax.by_id[k].kind == "target_type"]
     if types:
-        return [t for t in c.targets if t.target_type in types]
+        return [t for t in targets if t.target_type in types]
     themes = set(ctx.pq.concepts)
     if themes:
         # A theme's own target types, and generic ones (rates) whose meaning the item gives; not the
         # 低保标准 of an item that is also about 就业.
-        return [t for t in c.targets if t.target_type and (
+        return [t for t in targets if t.target_type and (
             not ctx.tax.by_id.get(t.target_type) or not ctx.tax.by_id[t.target_type].broader
             or themes & set(ctx.tax.by_id[t.target_type].broader))]
-    return [t for t in c.targets if t.target_type]
+    return [t for t in targets if t.target_type]
 
 
 def _target_items(ctx: Selection, rows: list[Row]) -> list[dict[str, Any]]:
+    # Targets only, not whole commitments: a target type across every district is thousands of items.
+    by_id = ctx.store.targets(r.id for r in rows) if rows else {}
     items = []
-    for c in ctx.hydrate(rows):
-        for t in _wanted_targets(ctx, c):
-            items.append({"id": c.id, "jurisdiction": c.jurisdiction, "jurisdiction_code": c.jurisdiction_code,
-                          "year": c.year, "metric": t.metric, "value": t.value, "unit": t.unit,
+    for r in rows:
+        place = ctx.vocab.place_name(r.code)
+        for t in _wanted_targets(ctx, by_id[r.id]):
+            items.append({"id": r.id, "jurisdiction": place, "jurisdiction_code": r.code,
+                          "year": r.year, "metric": t.metric, "value": t.value, "unit": t.unit,
                           "comparator": t.comparator, "cumulative": t.cumulative, "target_type": t.target_type_label,
                           "raw": t.raw})
     return items

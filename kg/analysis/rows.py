@@ -38,8 +38,9 @@ def _ints(values: Iterable[int]) -> memoryview:
     return memoryview(array(_INT, values).tobytes()).cast(_INT)
 
 
-def _view(raw: bytes) -> memoryview:
-    return memoryview(raw).cast(_INT)
+def _view(raw: bytes | memoryview) -> memoryview:
+    # Bytes read back (or a slice of the mapped file): no copy, the column is the buffer itself.
+    return memoryview(raw).cast("B").cast(_INT)
 
 
 class Postings:
@@ -85,7 +86,7 @@ class _Text:
 
     __slots__ = ("_raw", "_off")
 
-    def __init__(self, raw: bytes, off: memoryview):
+    def __init__(self, raw: bytes | memoryview, off: memoryview):
         self._raw, self._off = raw, off
 
     @classmethod
@@ -97,17 +98,17 @@ class _Text:
         return cls(b"".join(parts), _ints(off))
 
     def __getitem__(self, i: int) -> str:
-        return self._raw[self._off[i]:self._off[i + 1]].decode()
+        return str(self._raw[self._off[i]:self._off[i + 1]], "utf-8")
 
     def all(self) -> list[str]:
         off, raw = self._off, self._raw
-        return [raw[off[i]:off[i + 1]].decode() for i in range(len(off) - 1)]
+        return [str(raw[off[i]:off[i + 1]], "utf-8") for i in range(len(off) - 1)]
 
     def plain(self) -> tuple[bytes, bytes]:
-        return self._raw, self._off.tobytes()
+        return bytes(self._raw), self._off.tobytes()
 
     @classmethod
-    def from_plain(cls, plain: tuple[bytes, bytes]) -> _Text:
+    def from_plain(cls, plain: tuple[bytes | memoryview, bytes | memoryview]) -> _Text:
         return cls(plain[0], _view(plain[1]))
 
 

@@ -13,7 +13,6 @@ from typing import Any
 
 from kg.analysis.question import ParsedQuestion
 from kg.analysis.vocabulary import Row, Vocabulary
-from kg.model import Commitment
 from kg.vocab.taxonomy import load_taxonomy
 
 MAX_EVIDENCE = 20  # evidence is for reading; counts and items carry the full answer
@@ -88,9 +87,6 @@ class Selection:
     def evidence(self, ids: Iterable[str]) -> list[dict[str, Any]]:
         wanted = list(dict.fromkeys(ids))[:MAX_EVIDENCE]
         return [{"id": c.id, "title": c.title, "text": c.text} for c in self.store.commitments(ids=wanted)]
-
-    def hydrate(self, rows: list[Row]) -> list[Commitment]:
-        return self.store.commitments(ids=[r.id for r in rows]) if rows else []
 
     def query(self, **extra: Any) -> dict[str, Any]:
         pq = self.pq
