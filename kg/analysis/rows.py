@@ -11,7 +11,7 @@ built only for the rows a question selects.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
 # Unsigned 32-bit: row numbers, offsets and indexes into the key lists all fit.
@@ -201,6 +201,12 @@ class RowTable(Mapping[str, Row]):
                            tuple([off_keys[of[k]] for k in range(of_off[i], of_off[i + 1])])))
                 for i in positions]
 
+    def id_at(self, i: int) -> str:
+        return self._ids[i]
+
+    def year_at(self, i: int) -> int:
+        return self._year[i]
+
     def positions(self, ids: Iterable[str]) -> set[int]:
         """Store positions of those ``ids`` the table holds."""
         if self._index is None:
@@ -260,3 +266,44 @@ class RowTable(Mapping[str, Row]):
 
     def values(self) -> Any:  # a list, in store order: cheaper than the ValuesView of a Mapping
         return self.rows(range(self._n))
+
+
+class RowList(Sequence[Row]):
+    """Selected rows, by store position, built only when read.
+
+    A broad question selects tens of thousands of rows at 100k commitments, and many answers
+    need only their number, ids, years or the first few (a count, a comparison, a capped
+    list), so those read the columns directly.
+    """
+
+    def __init__(self, table: RowTable, positions: list[int]):
+        self.table, self.positions = table, positions
+        self._rows: list[Row] | None = None
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    def __getitem__(self, i: Any) -> Any:
+        if self._rows is not None:
+            return self._rows[i]
+        if isinstance(i, slice):
+            return self.table.rows(self.positions[i])
+        return self.table.row(self.positions[i])
+
+    def __iter__(self) -> Iterator[Row]:
+        if self._rows is None:
+            self._rows = self.table.rows(self.positions)
+        return iter(self._rows)
+
+    def ids(self) -> Iterator[str]:
+        """The rows' ids in order, lazily (the first few cost only those few)."""
+        id_at = self.table.id_at
+        return (id_at(p) for p in self.positions)
+
+    def years(self) -> set[int]:
+        year_at = self.table.year_at
+        return {year_at(p) for p in self.positions}
+
+    def where(self, keep: Any) -> RowList:
+        """The rows for which ``keep(row)`` is true."""
+        return RowList(self.table, [p for p, r in zip(self.positions, self, strict=True) if keep(r)])

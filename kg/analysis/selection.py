@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from kg.analysis.question import ParsedQuestion
+from kg.analysis.rows import RowList
 from kg.analysis.vocabulary import Row, Vocabulary
 from kg.vocab.taxonomy import load_taxonomy
 
@@ -29,7 +30,7 @@ class Selection:
 
     def select(self, *, years: list[int] | None = None, codes: list[str] | None = None,
                depts: list[list[str]] | None = None, officials: list[list[str]] | None = None,
-               concepts: list[str] | None = None, all_groups: bool = False) -> list[Row]:
+               concepts: list[str] | None = None, all_groups: bool = False) -> RowList:
         """Rows matching every kind of filter; groups of one kind are alternatives (or all required)."""
         pq = self.pq
         years = pq.years if years is None else years
@@ -44,11 +45,11 @@ class Selection:
         dept_sets = [set(g) for g in depts]
         found = table.select(years=years, codes=codes, concepts=concepts, ids=topic, departments=dept_sets,
                              officials=[set(g) for g in officials], all_groups=all_groups)
-        rows = table.rows(found)
+        rows = RowList(table, found)
         if dept_sets and (pq.lead_only or pq.supporting_only):
             # The posting lists match a department in any role; the question asks for one.
             need = all if all_groups else any
-            rows = [r for r in rows if need(any(d in g for d, _ in self.roles(r)) for g in dept_sets)]
+            rows = rows.where(lambda r: need(any(d in g for d, _ in self.roles(r)) for g in dept_sets))
         return rows
 
     def roles(self, r: Row) -> list[tuple[str, str]]:
@@ -85,8 +86,12 @@ class Selection:
         return f"与“{self.pq.topic}”相关的" if self.pq.topic and self.topic_ids is not None else ""
 
     def evidence(self, ids: Iterable[str]) -> list[dict[str, Any]]:
-        wanted = list(dict.fromkeys(ids))[:MAX_EVIDENCE]
-        return [{"id": c.id, "title": c.title, "text": c.text} for c in self.store.commitments(ids=wanted)]
+        wanted: dict[str, None] = {}
+        for cid in ids:  # the first MAX_EVIDENCE distinct ids; ``ids`` may be a long lazy sequence
+            if len(wanted) == MAX_EVIDENCE:
+                break
+            wanted[cid] = None
+        return [{"id": c.id, "title": c.title, "text": c.text} for c in self.store.commitments(ids=list(wanted))]
 
     def query(self, **extra: Any) -> dict[str, Any]:
         pq = self.pq
