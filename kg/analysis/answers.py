@@ -17,11 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kg.analysis.question import ParsedQuestion, parse_question
-from kg.analysis.rows import RowList
+from kg.analysis.rows import RowList, TargetRow
 from kg.analysis.selection import Selection, row_item
 from kg.analysis.vocabulary import Row, Vocabulary, workspace_vocabulary
 from kg.errors import QueryError
-from kg.model import Target
 
 # (topic, years, jurisdiction codes) -> ids of commitments about the topic, already floored.
 TopicSearch = Callable[[str, list[int], list[str]], list[str]]
@@ -120,16 +119,18 @@ def _list(ctx: Selection) -> Answer:
     return _result(ctx, sentence, _row_items(ctx, rows), rows.ids(), total=len(rows), value=len(rows))
 
 
-def _people(ctx: Selection, rows: Sequence[Row], subject: str) -> list[dict[str, Any]]:
+def _people(ctx: Selection, rows: RowList, subject: str) -> list[dict[str, Any]]:
     v = ctx.vocab
     agg: dict[str, dict[str, Any]] = {}
-    for r in rows:
-        refs = ctx.roles(r) if subject == "departments" else [(o, "lead") for o in r.officials]
+    for cid, departments, officials in rows.refs():
+        refs = ctx.roles(departments) if subject == "departments" else [(o, "lead") for o in officials]
         for ref, role in refs:
-            info = v.departments[ref] if subject == "departments" else v.officials[ref]
-            item = agg.setdefault(ref, {"name": info["name"], "id": ref, "jurisdiction": v.place_name(info["code"]),
-                                        "roles": [], "commitments": []})
-            item["commitments"].append(r.id)
+            item = agg.get(ref)
+            if item is None:
+                info = v.departments[ref] if subject == "departments" else v.officials[ref]
+                item = agg[ref] = {"name": info["name"], "id": ref, "jurisdiction": v.place_name(info["code"]),
+                                   "roles": [], "commitments": []}
+            item["commitments"].append(cid)
             if role not in item["roles"]:
                 item["roles"].append(role)
     return sorted(agg.values(), key=lambda i: (-len(i["commitments"]), i["id"]))
@@ -182,7 +183,7 @@ def _no_officials(ctx: Selection, rows: Sequence[Row]) -> Answer:
                          [f"{places}有哪些责任单位？"])
 
 
-def _wanted_targets(ctx: Selection, targets: list[Target]) -> list[Target]:
+def _wanted_targets(ctx: Selection, targets: list[TargetRow]) -> list[TargetRow]:
     types = [k for k in ctx.pq.concepts if ctx.tax.by_id[k].kind == "target_type"]
     if types:
         return [t for t in targets if t.target_type in types]
@@ -196,15 +197,14 @@ def _wanted_targets(ctx: Selection, targets: list[Target]) -> list[Target]:
     return [t for t in targets if t.target_type]
 
 
-def _target_items(ctx: Selection, rows: Sequence[Row]) -> list[dict[str, Any]]:
+def _target_items(ctx: Selection, rows: RowList) -> list[dict[str, Any]]:
     # Targets only, not whole commitments: a target type across every district is thousands of items.
-    by_id = ctx.store.targets(r.id for r in rows) if rows else {}
     items = []
-    for r in rows:
-        place = ctx.vocab.place_name(r.code)
-        for t in _wanted_targets(ctx, by_id[r.id]):
-            items.append({"id": r.id, "jurisdiction": place, "jurisdiction_code": r.code,
-                          "year": r.year, "metric": t.metric, "value": t.value, "unit": t.unit,
+    for (cid, code, year), targets in zip(rows.places(), rows.targets(), strict=True):
+        place = ctx.vocab.place_name(code)
+        for t in _wanted_targets(ctx, targets):
+            items.append({"id": cid, "jurisdiction": place, "jurisdiction_code": code,
+                          "year": year, "metric": t.metric, "value": t.value, "unit": t.unit,
                           "comparator": t.comparator, "cumulative": t.cumulative, "target_type": t.target_type_label,
                           "raw": t.raw})
     return items

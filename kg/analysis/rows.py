@@ -112,6 +112,59 @@ class _Text:
         return cls(plain[0], _view(plain[1]))
 
 
+class TargetRow(NamedTuple):
+    """A commitment's quantitative target, as target answers read it (the fields of kg.model.Target they use)."""
+
+    metric: str
+    value: float
+    unit: str
+    comparator: str
+    cumulative: bool
+    raw: str
+    target_type: str | None
+    target_type_label: str | None
+
+
+class _Targets:
+    """Every row's targets in columns: target and trend answers over all districts read ~20k at 100k."""
+
+    def __init__(self, plain: tuple[Any, ...]):
+        off, metric, raw, value, ints, self._keys = plain
+        self._off, self._metric, self._raw = _view(off), _Text.from_plain(metric), _Text.from_plain(raw)
+        self._value = memoryview(value).cast("B").cast("d")
+        self._ints = _view(ints)  # per target: unit, comparator, type and label as key numbers, cumulative
+
+    @classmethod
+    def build(cls, per_row: list[list[TargetRow]]) -> _Targets:
+        from array import array
+
+        keys: dict[Any, int] = {}
+        off, flat, ints = [0], [], []
+        for targets in per_row:
+            for t in targets:
+                flat.append(t)
+                ints += [keys.setdefault(k, len(keys)) for k in (t.unit, t.comparator, t.target_type,
+                                                                  t.target_type_label)]
+                ints.append(int(t.cumulative))
+            off.append(len(flat))
+        return cls((_ints(off).tobytes(), _Text.build(t.metric for t in flat).plain(),
+                    _Text.build(t.raw for t in flat).plain(), array("d", [t.value for t in flat]).tobytes(),
+                    _ints(ints).tobytes(), list(keys)))
+
+    def plain(self) -> tuple[Any, ...]:
+        return (self._off.tobytes(), self._metric.plain(), self._raw.plain(), self._value.tobytes(),
+                self._ints.tobytes(), self._keys)
+
+    def of(self, i: int) -> list[TargetRow]:
+        keys, ints, make = self._keys, self._ints, tuple.__new__
+        out = []
+        for k in range(self._off[i], self._off[i + 1]):
+            j = 5 * k
+            out.append(make(TargetRow, (self._metric[k], self._value[k], keys[ints[j]], keys[ints[j + 1]],
+                                        bool(ints[j + 4]), self._raw[k], keys[ints[j + 2]], keys[ints[j + 3]])))
+        return out
+
+
 class RowTable(Mapping[str, Row]):
     """Every commitment's `Row`, in store order (jurisdiction code, year, seq), by id.
 
@@ -120,7 +173,8 @@ class RowTable(Mapping[str, Row]):
 
     def __init__(self, plain: tuple[Any, ...]):
         (self._n, ids, titles, self._codes, self._sets, self._dep_keys, self._roles, self._off_keys, cols,
-         posts) = plain
+         posts, targets) = plain
+        self._targets = _Targets(targets)
         self._ids, self._titles = _Text.from_plain(ids), _Text.from_plain(titles)
         (self._year, self._seq, self._code, self._theme, self._type, self._dep_off, self._dep, self._dep_role,
          self._of_off, self._of) = (_view(c) for c in cols)
@@ -129,9 +183,10 @@ class RowTable(Mapping[str, Row]):
         self._index: dict[str, int] | None = None
 
     @classmethod
-    def build(cls, rows: Iterable[Row]) -> RowTable:
-        """Columns and posting lists of ``rows`` (given in store order)."""
+    def build(cls, rows: Iterable[Row], targets: Mapping[str, list[TargetRow]] | None = None) -> RowTable:
+        """Columns and posting lists of ``rows`` (given in store order), and their ``targets`` by id."""
         rows = list(rows)
+        targets = targets or {}
         codes = sorted({r.code for r in rows})
         code_no = {c: i for i, c in enumerate(codes)}
         sets: dict[frozenset[str], int] = {}
@@ -170,7 +225,8 @@ class RowTable(Mapping[str, Row]):
         posts = tuple(Postings.build(sorted(lists), lists).plain()
                       for lists in (year_rows, code_rows, dep_rows, off_rows, concept_rows))
         plain = (len(rows), _Text.build(r.id for r in rows).plain(), _Text.build(r.title for r in rows).plain(), codes,
-                 list(sets), list(dep_no), list(role_no), list(off_no), cols, posts)
+                 list(sets), list(dep_no), list(role_no), list(off_no), cols, posts,
+                 _Targets.build([targets.get(r.id, []) for r in rows]).plain())
         return cls(plain)
 
     def plain(self) -> tuple[Any, ...]:
@@ -179,7 +235,7 @@ class RowTable(Mapping[str, Row]):
                                           self._dep, self._dep_role, self._of_off, self._of))
         posts = tuple(p.plain() for p in (self.by_year, self.by_code, self.by_dep, self.by_official, self.by_concept))
         return (self._n, self._ids.plain(), self._titles.plain(), self._codes, self._sets, self._dep_keys,
-                self._roles, self._off_keys, cols, posts)
+                self._roles, self._off_keys, cols, posts, self._targets.plain())
 
     def row(self, i: int) -> Row:
         """The row at store position ``i``."""
@@ -201,11 +257,27 @@ class RowTable(Mapping[str, Row]):
                            tuple([off_keys[of[k]] for k in range(of_off[i], of_off[i + 1])])))
                 for i in positions]
 
+    def refs(self, positions: Iterable[int]) -> list[tuple[str, tuple[tuple[str, str], ...], tuple[str, ...]]]:
+        """(id, departments, officials) at these positions: what `who` questions read, without the rest."""
+        ids, keys, roles, off_keys = self._ids, self._dep_keys, self._roles, self._off_keys
+        dep_off, dep, dep_role, of_off, of = self._dep_off, self._dep, self._dep_role, self._of_off, self._of
+        return [(ids[i], tuple([(keys[dep[k]], roles[dep_role[k]]) for k in range(dep_off[i], dep_off[i + 1])]),
+                 tuple([off_keys[of[k]] for k in range(of_off[i], of_off[i + 1])])) for i in positions]
+
+    def targets_at(self, i: int) -> list[TargetRow]:
+        """The targets of the row at store position ``i``, in text order."""
+        return self._targets.of(i)
+
     def id_at(self, i: int) -> str:
         return self._ids[i]
 
     def year_at(self, i: int) -> int:
         return self._year[i]
+
+    def places(self, positions: Iterable[int]) -> list[tuple[str, str, int]]:
+        """(id, jurisdiction code, year) at these positions."""
+        ids, codes, code, year = self._ids, self._codes, self._code, self._year
+        return [(ids[i], codes[code[i]], year[i]) for i in positions]
 
     def positions(self, ids: Iterable[str]) -> set[int]:
         """Store positions of those ``ids`` the table holds."""
@@ -299,6 +371,22 @@ class RowList(Sequence[Row]):
         """The rows' ids in order, lazily (the first few cost only those few)."""
         id_at = self.table.id_at
         return (id_at(p) for p in self.positions)
+
+    def refs(self) -> list[tuple[str, tuple[tuple[str, str], ...], tuple[str, ...]]]:
+        """(id, departments, officials) of each row, without building the rows."""
+        if self._rows is not None:
+            return [(r.id, r.departments, r.officials) for r in self._rows]
+        return self.table.refs(self.positions)
+
+    def targets(self) -> Iterator[list[TargetRow]]:
+        """Each row's targets, in order."""
+        return (self.table.targets_at(p) for p in self.positions)
+
+    def places(self) -> list[tuple[str, str, int]]:
+        """(id, jurisdiction code, year) of each row, without building the rows."""
+        if self._rows is not None:
+            return [(r.id, r.code, r.year) for r in self._rows]
+        return self.table.places(self.positions)
 
     def years(self) -> set[int]:
         year_at = self.table.year_at

@@ -49,18 +49,18 @@ class Selection:
         if dept_sets and (pq.lead_only or pq.supporting_only):
             # The posting lists match a department in any role; the question asks for one.
             need = all if all_groups else any
-            rows = rows.where(lambda r: need(any(d in g for d, _ in self.roles(r)) for g in dept_sets))
+            rows = rows.where(lambda r: need(any(d in g for d, _ in self.roles(r.departments)) for g in dept_sets))
         return rows
 
-    def roles(self, r: Row) -> list[tuple[str, str]]:
-        """The row's departments, only its leads when the question asks who leads (牵头)."""
+    def roles(self, departments: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
+        """A row's (department, role) pairs, only its leads when the question asks who leads (牵头)."""
         if self.pq.supporting_only:
-            return [(d, role) for d, role in r.departments if role == "supporting"]
+            return [(d, role) for d, role in departments if role == "supporting"]
         if not self.pq.lead_only:
-            return list(r.departments)
-        leads = [(d, role) for d, role in r.departments if role == "lead"]
+            return list(departments)
+        leads = [(d, role) for d, role in departments if role == "lead"]
         # A plain 责任单位 list does not say who leads; every unit on it is taken as leading.
-        return leads or [(d, role) for d, role in r.departments if role == "responsible"]
+        return leads or [(d, role) for d, role in departments if role == "responsible"]
 
     def scope(self, *, years: bool = True, places: bool = True) -> str:
         pq, v = self.pq, self.vocab

@@ -25,7 +25,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from kg.analysis.rows import Row, RowTable
+from kg.analysis.rows import Row, RowTable, TargetRow
 from kg.text import normalize_name
 from kg.vocab.taxonomy import load_taxonomy
 
@@ -153,7 +153,7 @@ def workspace_vocabulary(store: Any) -> Vocabulary:
 
 
 # Bump when Vocabulary, Row or the way they are built changes: saved copies of another format are rebuilt.
-_DISK_FORMAT = 4
+_DISK_FORMAT = 5
 _DISK_NAME = "vocabulary.marshal"
 
 
@@ -371,10 +371,17 @@ def _load_rows(conn: Any, vocab: Vocabulary) -> None:
             got = parsed[text] = frozenset(label_to_id.get(t, t) for t in json.loads(text))
         return got
 
+    targets: dict[str, list[TargetRow]] = defaultdict(list)
+    for cid, *fields in conn.execute(
+            "SELECT t.commitment_id, t.metric, t.value, t.unit, t.comparator, t.cumulative, t.raw, t.target_type, "
+            "tt.label FROM targets t LEFT JOIN target_types tt ON tt.id = t.target_type "
+            "ORDER BY t.commitment_id, t.position"):
+        metric, value, unit, comparator, cumulative, raw, ttype, label = fields
+        targets[cid].append(TargetRow(metric, float(value), unit, comparator, bool(cumulative), raw, ttype, label))
     no_deps: tuple[tuple[str, str], ...] = ()
-    vocab.rows = RowTable.build(
+    vocab.rows = RowTable.build((
         Row(cid, int(year), str(code), int(seq), title, concepts(themes), concepts(types),
             tuple(deps.get(cid, no_deps)), tuple(offs.get(cid, ())))
         for cid, seq, title, themes, types, year, code in conn.execute(
             "SELECT c.id, c.seq, c.title, c.themes, c.target_types, d.year, d.jurisdiction_code FROM commitments c "
-            "JOIN documents d ON d.id = c.document_id ORDER BY d.jurisdiction_code, d.year, c.seq"))
+            "JOIN documents d ON d.id = c.document_id ORDER BY d.jurisdiction_code, d.year, c.seq")), targets)

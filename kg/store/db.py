@@ -433,7 +433,14 @@ class Store:
                 f"SELECT co.commitment_id, o.name FROM commitment_officials co JOIN officials o ON o.id = co.official_id "
                 f"WHERE {cond.format(col='co.commitment_id')} ORDER BY co.position", args):
             offs[r[0]].append(r[1])
-        tgts = self._targets(ids, cond.format(col="t.commitment_id"), args)
+        tgts: dict[str, list[Target]] = {i: [] for i in ids}
+        for r in self.conn.execute(
+                f"SELECT t.*, tt.label FROM targets t LEFT JOIN target_types tt ON tt.id = t.target_type "
+                f"WHERE {cond.format(col='t.commitment_id')} ORDER BY t.position", args):
+            tgts[r["commitment_id"]].append(Target(
+                metric=r["metric"], value=r["value"], unit=r["unit"], comparator=r["comparator"],
+                cumulative=bool(r["cumulative"]), raw=r["raw"], start=r["start"], end=r["end"],
+                target_type=r["target_type"], target_type_label=r["label"]))
         return [Commitment(
             id=r["id"], document_id=r["document_id"], year=r["year"], jurisdiction=r["jname"],
             jurisdiction_code=r["jurisdiction_code"], seq=r["seq"], title=r["title"], text=r["text"],
@@ -444,23 +451,6 @@ class Store:
             progress=r["progress"], deadline=r["deadline"], original_text=r["original_text"],
             original_title=r["original_title"],
         ) for r in rows]
-
-    def targets(self, ids: Iterable[str]) -> dict[str, list[Target]]:
-        """The targets of each of ``ids``, without building the commitments (``ask`` reads thousands)."""
-        ids = list(ids)
-        return self._targets(ids, "t.commitment_id IN (SELECT value FROM json_each(?))",
-                             [json.dumps(ids, ensure_ascii=False)])
-
-    def _targets(self, ids: list[str], cond: str, args: list[str]) -> dict[str, list[Target]]:
-        tgts: dict[str, list[Target]] = {i: [] for i in ids}
-        for r in self.conn.execute(
-                f"SELECT t.*, tt.label FROM targets t LEFT JOIN target_types tt ON tt.id = t.target_type "
-                f"WHERE {cond} ORDER BY t.position", args):
-            tgts[r["commitment_id"]].append(Target(
-                metric=r["metric"], value=r["value"], unit=r["unit"], comparator=r["comparator"],
-                cumulative=bool(r["cumulative"]), raw=r["raw"], start=r["start"], end=r["end"],
-                target_type=r["target_type"], target_type_label=r["label"]))
-        return tgts
 
     def _in_jurisdiction(self, jurisdiction: str | None) -> Callable[[str], bool]:
         """A test on jurisdiction codes: everything when None, nothing for an unknown place."""
