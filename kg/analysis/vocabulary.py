@@ -153,7 +153,7 @@ def workspace_vocabulary(store: Any) -> Vocabulary:
 
 
 # Bump when Vocabulary, Row or the way they are built changes: saved copies of another format are rebuilt.
-_DISK_FORMAT = 5
+_DISK_FORMAT = 6
 _DISK_NAME = "vocabulary.marshal"
 
 
