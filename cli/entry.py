@@ -76,13 +76,18 @@ def run_ask(question: str, *, year: int | None = None, jurisdiction: str | None 
 
         return SearchEngine(space, model=model)
 
-    space = open_workspace(ws, progress=lambda message: sys.stderr.write(message + "\n"))
+    space = open_workspace(ws, progress=_progress)
     result = answer_question(LazyEngine(space, engine), question, year=year, jurisdiction=jurisdiction).to_dict()
     if fmt is OutputFormat.table:
         sys.stdout.write(result["answer"] + "\n")
         for hint in result["suggestions"]:
             sys.stderr.write(f"  例如：{hint}\n")
     render(result["items"], fmt, document=result, columns=_ask_columns(result["items"]))
+
+
+def _progress(message: str) -> None:
+    """Progress goes to stderr so stdout stays parseable (as cli.common.progress)."""
+    sys.stderr.write(message + "\n")
 
 
 def _ask_columns(items: list[dict[str, Any]]) -> list[str] | None:

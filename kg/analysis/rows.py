@@ -14,8 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
-# Unsigned 32-bit: row numbers, offsets and indexes into the key lists all fit.
-_INT = "I"
+# Unsigned 32-bit ("I"): row numbers, offsets and indexes into the key lists all fit.
 
 
 class Row(NamedTuple):
@@ -35,12 +34,12 @@ class Row(NamedTuple):
 def _ints(values: Iterable[int]) -> memoryview:
     from array import array
 
-    return memoryview(array(_INT, values).tobytes()).cast(_INT)
+    return memoryview(array("I", values).tobytes()).cast("I")
 
 
 def _view(raw: bytes | memoryview) -> memoryview:
     # Bytes read back (or a slice of the mapped file): no copy, the column is the buffer itself.
-    return memoryview(raw).cast("B").cast(_INT)
+    return memoryview(raw).cast("B").cast("I")
 
 
 class Postings:
@@ -54,7 +53,8 @@ class Postings:
 
     @classmethod
     def build(cls, keys: list[Any], lists: dict[Any, list[int]]) -> Postings:
-        off, flat = [0], []
+        off: list[int] = [0]
+        flat: list[int] = []
         for k in keys:
             flat.extend(lists.get(k, ()))
             off.append(len(flat))
