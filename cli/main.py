@@ -1,4 +1,4 @@
-"""Entry point of the `minsheng` command: the app, core commands and error mapping."""
+"""The typer app: core commands and the error mapping (cli.failures) for every command."""
 
 from __future__ import annotations
 
@@ -197,7 +197,7 @@ _register_command_groups()
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Run the typer app (the console script is cli.entry:main, which answers `ask` without it)."""
     app()
 
 
