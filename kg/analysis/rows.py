@@ -12,6 +12,7 @@ built only for the rows a question selects.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import accumulate
 from typing import Any, NamedTuple
 
 # Unsigned 32-bit ("I"): row numbers, offsets and indexes into the key lists all fit.
@@ -101,11 +102,8 @@ class _Text:
     def build(cls, values: Iterable[str]) -> _Text:
         values = list(values)
         parts = [v.encode() for v in values]
-        off, chars = [0], [0]
-        for v, p in zip(values, parts, strict=True):
-            off.append(off[-1] + len(p))
-            chars.append(chars[-1] + len(v))
-        return cls(b"".join(parts), _ints(off), _ints(chars))
+        return cls(b"".join(parts), _ints(accumulate(map(len, parts), initial=0)),
+                   _ints(accumulate(map(len, values), initial=0)))
 
     def __getitem__(self, i: int) -> str:
         full = self._full
@@ -157,12 +155,13 @@ class _Targets:
 
         keys: dict[Any, int] = {}
         off, flat, ints = [0], [], []
+        number = keys.setdefault
         for targets in per_row:
             for t in targets:
                 flat.append(t)
-                ints += [keys.setdefault(k, len(keys)) for k in (t.unit, t.comparator, t.target_type,
-                                                                  t.target_type_label)]
-                ints.append(int(t.cumulative))
+                ints.extend((number(t.unit, len(keys)), number(t.comparator, len(keys)),
+                             number(t.target_type, len(keys)), number(t.target_type_label, len(keys)),
+                             int(t.cumulative)))
             off.append(len(flat))
         return cls((_ints(off).tobytes(), _Text.build(t.metric for t in flat).plain(),
                     _Text.build(t.raw for t in flat).plain(), array("d", [t.value for t in flat]).tobytes(),

@@ -353,12 +353,18 @@ def build_vocabulary(store: Any) -> Vocabulary:
 
 
 def _load_rows(conn: Any, vocab: Vocabulary) -> None:
+    def query(sql: str) -> Any:
+        # Plain tuples, not the store's sqlite3.Row: these loops read ~500k rows at 100k commitments.
+        cursor = conn.cursor()
+        cursor.row_factory = None
+        return cursor.execute(sql)
+
     deps: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for cid, dep_id, role in conn.execute(
+    for cid, dep_id, role in query(
             "SELECT commitment_id, department_id, role FROM commitment_departments ORDER BY commitment_id, position"):
         deps[cid].append((dep_id, role))
     offs: dict[str, list[str]] = defaultdict(list)
-    for cid, oid in conn.execute("SELECT commitment_id, official_id FROM commitment_officials ORDER BY commitment_id, position"):
+    for cid, oid in query("SELECT commitment_id, official_id FROM commitment_officials ORDER BY commitment_id, position"):
         offs[cid].append(oid)
     tax = load_taxonomy()
     label_to_id = {c.label: c.id for c in (*tax.themes, *tax.target_types)}
@@ -372,16 +378,17 @@ def _load_rows(conn: Any, vocab: Vocabulary) -> None:
         return got
 
     targets: dict[str, list[TargetRow]] = defaultdict(list)
-    for cid, *fields in conn.execute(
+    make = tuple.__new__
+    for cid, metric, value, unit, comparator, cumulative, raw, ttype, label in query(
             "SELECT t.commitment_id, t.metric, t.value, t.unit, t.comparator, t.cumulative, t.raw, t.target_type, "
             "tt.label FROM targets t LEFT JOIN target_types tt ON tt.id = t.target_type "
             "ORDER BY t.commitment_id, t.position"):
-        metric, value, unit, comparator, cumulative, raw, ttype, label = fields
-        targets[cid].append(TargetRow(metric, float(value), unit, comparator, bool(cumulative), raw, ttype, label))
+        targets[cid].append(make(TargetRow, (metric, float(value), unit, comparator, bool(cumulative), raw, ttype,
+                                             label)))
     no_deps: tuple[tuple[str, str], ...] = ()
     vocab.rows = RowTable.build((
-        Row(cid, int(year), str(code), int(seq), title, concepts(themes), concepts(types),
-            tuple(deps.get(cid, no_deps)), tuple(offs.get(cid, ())))
-        for cid, seq, title, themes, types, year, code in conn.execute(
+        make(Row, (cid, int(year), str(code), int(seq), title, concepts(themes), concepts(types),
+                   tuple(deps.get(cid, no_deps)), tuple(offs.get(cid, ()))))
+        for cid, seq, title, themes, types, year, code in query(
             "SELECT c.id, c.seq, c.title, c.themes, c.target_types, d.year, d.jurisdiction_code FROM commitments c "
             "JOIN documents d ON d.id = c.document_id ORDER BY d.jurisdiction_code, d.year, c.seq")), targets)
