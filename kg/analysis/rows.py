@@ -154,7 +154,9 @@ class _Targets:
         from array import array
 
         keys: dict[Any, int] = {}
-        off, flat, ints = [0], [], []
+        off: list[int] = [0]
+        flat: list[TargetRow] = []
+        ints: list[int] = []
         number = keys.setdefault
         for targets in per_row:
             for t in targets:
