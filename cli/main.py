@@ -1,8 +1,7 @@
-"""Entry point of the `minsheng` command: the app, core commands and error mapping."""
+"""The typer app: core commands and the error mapping (cli.failures) for every command."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Annotated
 
@@ -28,27 +27,15 @@ class _Group(TyperGroup):
     """Maps library errors to a one-line message and exit code for every command."""
 
     def invoke(self, ctx: _click.Context) -> object:
-        from kg.errors import MinshengError
+        from cli.failures import failure
 
         try:
             return super().invoke(ctx)
-        except MinshengError as exc:
-            _fail(str(exc), exc.exit_code)
-        except UnicodeDecodeError as exc:
-            # A file read as text that is not UTF-8 (sparql --file, a query file): bad input.
-            _fail(f"input is not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8", 1)
-        except OSError as exc:
-            # An unwritable -o path, a missing file, a read-only workspace: name the path, no traceback.
-            where = f"{exc.filename}: " if exc.filename else ""
-            _fail(f"{where}{exc.strerror or exc}", 1)
-        except EOFError as exc:
-            # An empty or truncated derived file (index, cache) read with numpy/pickle; click would say "Aborted!".
-            _fail(f"a workspace file ended early (empty or truncated: {exc}); `minsheng index --rebuild` rebuilds "
-                  "the indexes", 3)
-        except sqlite3.Error as exc:
-            _fail(f"the workspace store could not be used ({exc}); check its permissions or run `minsheng init`", 3)
-        except MemoryError:
-            _fail("out of memory; the input or result is too large", 1)
+        except Exception as exc:  # MemoryError included
+            reported = failure(exc)
+            if reported is None:
+                raise
+            _fail(*reported)
         return None
 
 
@@ -210,7 +197,7 @@ _register_command_groups()
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Run the typer app (the console script is cli.entry:main, which answers `ask` without it)."""
     app()
 
 

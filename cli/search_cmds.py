@@ -52,24 +52,9 @@ def ask(
     ws: WorkspaceOpt = None, fmt: FormatOpt = OutputFormat.table,
 ) -> None:
     """Answer a question (who, which department, where, when, how many) from the graph, with evidence."""
-    from search.ask import LazyEngine, answer_question
+    from cli.entry import run_ask
 
-    space = workspace(ws)
-    result = answer_question(LazyEngine(space, lambda: _engine(ws, model)), question, year=year,
-                             jurisdiction=jurisdiction).to_dict()
-    if fmt is OutputFormat.table:
-        typer.echo(result["answer"])
-        for hint in result["suggestions"]:
-            typer.echo(f"  例如：{hint}", err=True)
-    render(result["items"], fmt, document=result, columns=_ask_columns(result["items"]))
-
-
-def _ask_columns(items: list[dict[str, Any]]) -> list[str] | None:
-    if not items:
-        return None
-    keys = list(items[0])
-    # Long id lists make the table unreadable; the JSON keeps them.
-    return [k for k in keys if k not in ("commitments", "jurisdiction_code", "raw")] or keys
+    run_ask(question, year=year, jurisdiction=jurisdiction, model=model, ws=ws, fmt=fmt)
 
 
 def index(

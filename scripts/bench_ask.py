@@ -1,6 +1,7 @@
 """Benchmark `ask`: prints figures, asserts nothing.
 
 Usage: python scripts/bench_ask.py [--commitments N] [--repeat R]
+       python scripts/bench_ask.py --workspace DIR [--repeat R]   (fresh processes, see below)
 
 Measures warm answer latency (vocabulary cached, as in a running server or a repeated
 CLI call in one process) for a fixed set of questions of every kind, on the bundled corpus
@@ -9,12 +10,23 @@ officials and departments) retitled for other districts and years. Free-text que
 through search; the synthetic corpus is measured on structured questions only, because
 embedding 10k commitments would measure the embedder, not `ask` (scripts/bench_search.py
 covers that). Also prints the cold cost of building the vocabulary.
+
+With ``--workspace DIR`` (a scripts/synth_corpus.py workspace, e.g. 100k commitments) it
+times what a user waits for: `minsheng ask QUESTION --format json` as a new process, one
+question of each kind, the best of R runs, wall and CPU (user + system of the child) with
+the load average, after one run that builds and saves the vocabulary (its cost is printed
+first). Names in the questions are read from the workspace.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import resource
+import sqlite3
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -75,11 +87,59 @@ def measure(label: str, ws: Workspace, questions: list[str], repeat: int, search
           f"max {ms[-1]:.2f} ms ({max(times)[1]})")
 
 
+def kinds(db: Path) -> list[tuple[str, str]]:
+    """(kind, question) pairs naming a real district, official and departments of the workspace."""
+    conn = sqlite3.connect(db)
+    place, other = [r[0] for r in conn.execute("SELECT name FROM jurisdictions ORDER BY code LIMIT 2")]
+    year = conn.execute("SELECT MAX(year) FROM documents").fetchone()[0]
+    official = conn.execute("SELECT o.name FROM officials o JOIN commitment_officials co ON co.official_id = o.id "
+                            "GROUP BY o.id ORDER BY COUNT(*) DESC LIMIT 1").fetchone()[0]
+    conn.close()
+    return [("list", f"{official}牵头了哪些项目？"), ("count", f"{place}{year}年有多少件民生实事？"),
+            ("count-all-year", f"{year}年有多少件民生实事？"), ("who", "哪些部门负责养老？"),
+            ("who-place", f"{place}哪些部门负责养老？"), ("target", f"{place}养老床位目标是多少？"),
+            ("target-all", "养老床位的目标是多少？"), ("trend", f"{place}养老床位目标怎么变化？"),
+            ("partners", f"{place}区妇联和哪些部门合作？"), ("overlap", f"{place}区卫健局和区民政局有哪些重叠？"),
+            ("compare", f"比较{place}和{other}的充电桩目标"), ("compare-all", "哪个区的民生实事最多？"),
+            ("unanswerable", "区民政局的局长是谁？"), ("free-text", "哪些部门负责两癌筛查？"),
+            ("free-text-none", "今天天气怎么样？")]
+
+
+def fresh(ws: Path, question: str) -> tuple[float, float, int]:
+    """Wall and CPU seconds of one `minsheng ask` process, and the size of its output."""
+    # As installed: bytecode compiled once (pip does it at install), not at every start.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    out = subprocess.run([sys.executable, "-m", "cli.entry", "ask", question, "--workspace", str(ws), "--format",
+                          "json"], env=env, capture_output=True, check=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, len(out.stdout)
+
+
+def measure_fresh(ws: Path, repeat: int) -> None:
+    saved = ws / "cache" / "vocabulary.marshal"
+    saved.unlink(missing_ok=True)
+    wall, cpu, _ = fresh(ws, "哪些部门负责养老？")
+    print(f"first question, vocabulary built and saved: wall {1000 * wall:.0f} ms, cpu {1000 * cpu:.0f} ms")
+    print(f"{'kind':15} {'wall ms':>8} {'cpu ms':>8} {'json kB':>8} {'load':>5}  question")
+    for kind, q in kinds(ws / "minsheng.db"):
+        runs = [fresh(ws, q) for _ in range(repeat)]
+        wall, cpu = min(r[0] for r in runs), min(r[1] for r in runs)
+        print(f"{kind:15} {1000 * wall:8.0f} {1000 * cpu:8.0f} {runs[0][2] / 1000:8.0f} {os.getloadavg()[0]:5.2f}  {q}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--commitments", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--workspace", type=Path, help="Time fresh `minsheng ask` processes on this workspace.")
     args = parser.parse_args()
+    if args.workspace:
+        measure_fresh(args.workspace, args.repeat)
+        return
     with tempfile.TemporaryDirectory(prefix="bench-ask-") as tmp:
         bundled = init_workspace(Path(tmp) / "bundled")
         measure("bundled, structured", bundled, STRUCTURED, args.repeat)

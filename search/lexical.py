@@ -114,7 +114,8 @@ class LexicalIndex:
     """BM25 over a sparse term-frequency matrix whose rows are commitment ids."""
 
     def __init__(self, ids: list[str], vocab: dict[str, int], tf: Any = None, *, hashes: list[str] | None = None,
-                 alive: np.ndarray | None = None, fingerprint: str = "", words: list[str] | None = None) -> None:
+                 alive: np.ndarray | None = None, fingerprint: str = "", words: list[str] | None = None,
+                 stats: dict[str, np.ndarray] | None = None) -> None:
         self.ids = ids
         self.hashes = hashes if hashes is not None else [""] * len(ids)
         self.vocab = vocab
@@ -124,7 +125,12 @@ class LexicalIndex:
         self.fingerprint = fingerprint
         self.words = words or []
         self.segmenter: Any = None
-        self._stats()
+        if stats is not None and _stats_fit(stats, len(ids), len(vocab)):
+            # Saved with the matrix they were computed from: a cold lexical search skips ~0.15 s at 100k.
+            self.lengths, self.norm, self.idf = stats["lengths"], stats["norm"], stats["idf"]
+            self.n_live = int(self.alive.sum())
+        else:
+            self._stats()
 
     def _stats(self) -> None:
         """Live-row document frequencies, lengths and BM25 length norms, with numpy only.
@@ -247,7 +253,8 @@ class LexicalIndex:
         tag = f".{os.getpid()}.tmp"
         matrix_tmp = directory / f"tf.{os.getpid()}.tmp.npz"
         t = self.tf
-        np.savez(matrix_tmp, indptr=t.indptr, indices=t.indices, data=t.data, shape=np.asarray(t.shape))
+        np.savez(matrix_tmp, indptr=t.indptr, indices=t.indices, data=t.data, shape=np.asarray(t.shape),
+                 lengths=self.lengths, norm=self.norm, idf=self.idf)
         terms = sorted(self.vocab, key=self.vocab.__getitem__)
         with (directory / (QUERY_DICT + tag)).open("wb") as fh:
             marshal.dump(_query_dictionary(terms) if terms else ({}, 1), fh)
@@ -275,12 +282,14 @@ class LexicalIndex:
             ids, terms = list(manifest["ids"]), list(manifest["terms"])
             with np.load(directory / MATRIX) as z:
                 tf = _Csc(z["indptr"], z["indices"], z["data"], (int(z["shape"][0]), int(z["shape"][1])))
+                stats = {k: z[k] for k in ("lengths", "norm", "idf")} if "idf" in z.files else None
             if tf.shape != (len(ids), len(terms)) or tf.indptr.shape != (len(terms) + 1,):
                 raise ValueError(f"matrix is {tf.shape}, manifest says {(len(ids), len(terms))}")
             alive = np.ones(len(ids), dtype=bool)
             alive[np.asarray(manifest.get("dead", []), dtype=np.int64)] = False
             self = cls(ids, {t: i for i, t in enumerate(terms)}, tf, hashes=list(manifest["hashes"]), alive=alive,
-                       fingerprint=manifest.get("fingerprint", ""), words=list(manifest.get("words", [])))
+                       fingerprint=manifest.get("fingerprint", ""), words=list(manifest.get("words", [])),
+                       stats=stats)
             if not full_dictionary and not _jieba_loaded():
                 self.segmenter = _query_segmenter(directory / QUERY_DICT)
         except (OSError, ValueError, KeyError, TypeError, EOFError, IndexError) as exc:
@@ -289,6 +298,12 @@ class LexicalIndex:
         if self.segmenter is None:
             add_words(self.words)
         return self
+
+
+def _stats_fit(stats: dict[str, np.ndarray], rows: int, terms: int) -> bool:
+    """Saved statistics of the right shapes (an index saved before they were kept has none)."""
+    return (stats["lengths"].shape == (rows,) and stats["norm"].shape == (rows,) and stats["idf"].shape == (terms,)
+            and all(a.dtype == np.float32 for a in stats.values()))
 
 
 class _Csc:

@@ -167,3 +167,21 @@ def test_supporting_and_lead_roles_from_the_store(tmp_path):
     assert names(answer_question_text(store, "哪个部门牵头养老项目").to_dict()) == {"区民政局"}
     assert names(answer_question_text(store, "哪些部门负责养老项目").to_dict()) == {"区民政局", "区卫生健康局"}
     store.close()
+
+
+def test_long_answers_carry_the_first_items_and_say_how_many(bundled_workspace, monkeypatch):
+    from kg.analysis import answers
+
+    full = ask(bundled_workspace, "区民政局负责哪些项目？")
+    assert full["items_total"] == len(full["items"]) == 5
+    who = ask(bundled_workspace, "市中区哪些部门负责民生实事？")
+    widest = max(len(i["commitments"]) for i in who["items"])
+    monkeypatch.setattr(answers, "MAX_ITEMS", 3)
+    cut = ask(bundled_workspace, "区民政局负责哪些项目？")
+    assert cut["value"] == cut["items_total"] == 5 and cut["items"] == full["items"][:3]
+    assert cut["evidence"] == full["evidence"]  # evidence keeps its own limit
+    cut_who = ask(bundled_workspace, "市中区哪些部门负责民生实事？")
+    assert cut_who["items_total"] == len(who["items"]) > 3 and widest > 3
+    for before, after in zip(who["items"], cut_who["items"], strict=False):
+        assert after["commitments"] == before["commitments"][:3]
+        assert after.get("commitments_total") == (len(before["commitments"]) if len(before["commitments"]) > 3 else None)

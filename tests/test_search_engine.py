@@ -113,6 +113,16 @@ def test_explicit_model_name_mismatch_fails_before_loading_it(bundled_workspace,
         SearchEngine(side, model="minsheng-test/not-on-disk").search("养老")
 
 
+def test_lexical_search_needs_only_the_lexical_index(bundled_workspace, tmp_path):
+    side = SideWorkspace(bundled_workspace, tmp_path)
+    built = SearchEngine(side, embedder=FakeEmbedder("model-a"))
+    expected = [built.search("养老床位", mode="lexical", **f).to_dict() for f in ({}, {"year": 2025})]
+    # No embedder named model-a exists: only a search that skips the dense index can answer.
+    fresh = SearchEngine(side)
+    assert [fresh.search("养老床位", mode="lexical", **f).to_dict() for f in ({}, {"year": 2025})] == expected
+    assert fresh._snap is None and expected[1]["results"]
+
+
 def test_store_change_updates_the_index_lazily(fresh_workspace, tmp_path):
     from conftest import SHIZHONG_2025
 

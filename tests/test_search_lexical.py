@@ -64,3 +64,20 @@ def test_save_and_load_round_trip(tmp_path):
 def test_empty_corpus_builds_and_searches():
     index = LexicalIndex.build([], [])
     assert len(index) == 0 and index.search("养老", 5)[0].size == 0
+
+
+def test_saved_statistics_are_the_computed_ones_and_old_saves_still_load(tmp_path):
+    index = LexicalIndex.build(IDS, TEXTS, fingerprint="fp1")
+    index.retire([1])
+    index.save(tmp_path / "lex")
+    loaded = LexicalIndex.load(tmp_path / "lex")
+    assert loaded is not None and loaded.n_live == index.n_live == len(IDS) - 1
+    for name in ("lengths", "norm", "idf"):
+        assert np.array_equal(getattr(loaded, name), getattr(index, name)), name
+    # An index saved before the statistics were kept computes them on load.
+    matrix = tmp_path / "lex" / "tf.npz"
+    with np.load(matrix) as z:
+        arrays = {k: z[k] for k in ("indptr", "indices", "data", "shape")}
+    np.savez(matrix, **arrays)
+    old = LexicalIndex.load(tmp_path / "lex")
+    assert old is not None and np.array_equal(old.scores("养老床位"), index.scores("养老床位"))

@@ -11,19 +11,26 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain, islice
 from typing import Any
 
 from kg.analysis.question import ParsedQuestion, parse_question
+from kg.analysis.rows import RowList, TargetRow
 from kg.analysis.selection import Selection, row_item
 from kg.analysis.vocabulary import Row, Vocabulary, workspace_vocabulary
 from kg.errors import QueryError
-from kg.model import Commitment, Target
 
 # (topic, years, jurisdiction codes) -> ids of commitments about the topic, already floored.
 TopicSearch = Callable[[str, list[int], list[str]], list[str]]
 MAX_LISTED = 8  # titles named in one sentence
+# Items (and commitment ids inside one item) an answer carries; `items_total` and
+# `commitments_total` give the full numbers. At 100k synthetic commitments 哪些部门负责养老 has
+# 2,000 departments and 区民政局负责哪些项目 17,789 items (5.6 MB of JSON, 0.3 s to build and
+# print); 500 keeps every answer of the three question files whole (the largest has 68) and a
+# broad answer under ~0.3 MB.
+MAX_ITEMS = 500
 
 
 @dataclass
@@ -36,6 +43,7 @@ class Answer:
     answer: str
     entities: list[dict[str, Any]] = field(default_factory=list)
     items: list[dict[str, Any]] = field(default_factory=list)
+    items_total: int = 0  # items before the MAX_ITEMS cap
     evidence: list[dict[str, Any]] = field(default_factory=list)
     query: dict[str, Any] = field(default_factory=dict)
     value: float | int | None = None  # the number asked for (a count, a change), when there is one
@@ -44,7 +52,7 @@ class Answer:
 
     def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in (
-            "question", "kind", "answerable", "answer", "value", "entities", "items", "evidence", "query",
+            "question", "kind", "answerable", "answer", "value", "entities", "items", "items_total", "evidence", "query",
             "reason", "suggestions")}
 
 
@@ -81,13 +89,25 @@ def answer_parsed(store: Any, vocab: Vocabulary, pq: ParsedQuestion, question: s
     return result
 
 
-def _result(ctx: Selection, sentence: str, items: list[dict[str, Any]], ids: Iterable[str], **kw: Any) -> Answer:
+def _result(ctx: Selection, sentence: str, items: list[dict[str, Any]], ids: Iterable[str], *,
+            total: int | None = None, **kw: Any) -> Answer:
+    """The answer; ``items`` may already be cut to MAX_ITEMS, ``total`` then says how many there were."""
     value = kw.pop("value", None)
-    return Answer(question="", kind=ctx.pq.kind, answerable=True, answer=sentence, items=items,
-                  evidence=ctx.evidence(ids), query=ctx.query(**kw), value=value)
+    for item in items[:MAX_ITEMS]:
+        listed = item.get("commitments")
+        if isinstance(listed, list) and len(listed) > MAX_ITEMS:
+            item["commitments_total"] = len(listed)
+            item["commitments"] = listed[:MAX_ITEMS]
+    return Answer(question="", kind=ctx.pq.kind, answerable=True, answer=sentence, items=items[:MAX_ITEMS],
+                  items_total=len(items) if total is None else total, evidence=ctx.evidence(ids),
+                  query=ctx.query(**kw), value=value)
 
 
-def _titles(rows: list[Row]) -> str:
+def _row_items(ctx: Selection, rows: RowList) -> list[dict[str, Any]]:
+    return [row_item(ctx.vocab, r) for r in rows[:MAX_ITEMS]]
+
+
+def _titles(rows: Sequence[Row]) -> str:
     shown = "；".join(r.title for r in rows[:MAX_LISTED])
     return shown + ("等" if len(rows) > MAX_LISTED else "")
 
@@ -96,19 +116,21 @@ def _list(ctx: Selection) -> Answer:
     rows = ctx.select()
     desc = f"{ctx.scope()}{ctx.who_phrase()}{ctx.topic_phrase()}民生实事"
     sentence = f"{desc}共{len(rows)}项：{_titles(rows)}。" if rows else f"没有找到{desc}。"
-    return _result(ctx, sentence, [row_item(ctx.vocab, r) for r in rows], [r.id for r in rows], value=len(rows))
+    return _result(ctx, sentence, _row_items(ctx, rows), rows.ids(), total=len(rows), value=len(rows))
 
 
-def _people(ctx: Selection, rows: list[Row], subject: str) -> list[dict[str, Any]]:
+def _people(ctx: Selection, rows: RowList, subject: str) -> list[dict[str, Any]]:
     v = ctx.vocab
     agg: dict[str, dict[str, Any]] = {}
-    for r in rows:
-        refs = ctx.roles(r) if subject == "departments" else [(o, "lead") for o in r.officials]
+    for cid, departments, officials in rows.refs():
+        refs = ctx.roles(departments) if subject == "departments" else [(o, "lead") for o in officials]
         for ref, role in refs:
-            info = v.departments[ref] if subject == "departments" else v.officials[ref]
-            item = agg.setdefault(ref, {"name": info["name"], "id": ref, "jurisdiction": v.place_name(info["code"]),
-                                        "roles": [], "commitments": []})
-            item["commitments"].append(r.id)
+            item = agg.get(ref)
+            if item is None:
+                info = v.departments[ref] if subject == "departments" else v.officials[ref]
+                item = agg[ref] = {"name": info["name"], "id": ref, "jurisdiction": v.place_name(info["code"]),
+                                   "roles": [], "commitments": []}
+            item["commitments"].append(cid)
             if role not in item["roles"]:
                 item["roles"].append(role)
     return sorted(agg.values(), key=lambda i: (-len(i["commitments"]), i["id"]))
@@ -129,13 +151,13 @@ def _count(ctx: Selection) -> Answer:
     if pq.subject == "commitments":
         desc = f"{ctx.scope()}{ctx.who_phrase()}{ctx.topic_phrase()}"
         sentence = f"{desc}共有{len(rows)}件民生实事。"
-        return _result(ctx, sentence, [row_item(ctx.vocab, r) for r in rows], [r.id for r in rows], value=len(rows))
+        return _result(ctx, sentence, _row_items(ctx, rows), rows.ids(), total=len(rows), value=len(rows))
     items = _people(ctx, rows, pq.subject)
     if not items and rows and pq.subject == "officials":
         return _no_officials(ctx, rows)
     noun = "位牵头领导" if pq.subject == "officials" else "个责任单位"
     sentence = f"{ctx.scope()}{ctx.topic_phrase()}民生实事共有{len(items)}{noun}：{_named(items, False)}。"
-    return _result(ctx, sentence, items, [r.id for r in rows], value=len(items))
+    return _result(ctx, sentence, items, rows.ids(), value=len(items))
 
 
 def _who(ctx: Selection) -> Answer:
@@ -147,40 +169,42 @@ def _who(ctx: Selection) -> Answer:
     if not items and rows and pq.subject == "officials":
         return _no_officials(ctx, rows)
     if not items:
-        return _result(ctx, f"没有找到{what}的{role}。", [], [r.id for r in rows], value=0)
+        return _result(ctx, f"没有找到{what}的{role}。", [], rows.ids(), value=0)
     sentence = f"{what}的{role}有{len(items)}个：{_named(items)}。"
     if pq.subject == "officials":
         sentence = f"{what}的{role}有{len(items)}位：{_named(items)}。"
-    return _result(ctx, sentence, items, [r.id for r in rows], value=len(items))
+    return _result(ctx, sentence, items, rows.ids(), value=len(items))
 
 
-def _no_officials(ctx: Selection, rows: list[Row]) -> Answer:
+def _no_officials(ctx: Selection, rows: Sequence[Row]) -> Answer:
     # Many lists name no 牵头领导 at all; "none" would be a claim the document never makes.
     places = "、".join(dict.fromkeys(ctx.vocab.place_name(r.code) for r in rows))
     return _unanswerable(ctx.pq.text, ctx.pq, f"{places}的清单没有列出牵头领导",
                          [f"{places}有哪些责任单位？"])
 
 
-def _wanted_targets(ctx: Selection, c: Commitment) -> list[Target]:
+def _wanted_targets(ctx: Selection, targets: list[TargetRow]) -> list[TargetRow]:
     types = [k for k in ctx.pq.concepts if ctx.tax.by_id[k].kind == "target_type"]
     if types:
-        return [t for t in c.targets if t.target_type in types]
+        return [t for t in targets if t.target_type in types]
     themes = set(ctx.pq.concepts)
     if themes:
         # A theme's own target types, and generic ones (rates) whose meaning the item gives; not the
         # 低保标准 of an item that is also about 就业.
-        return [t for t in c.targets if t.target_type and (
+        return [t for t in targets if t.target_type and (
             not ctx.tax.by_id.get(t.target_type) or not ctx.tax.by_id[t.target_type].broader
             or themes & set(ctx.tax.by_id[t.target_type].broader))]
-    return [t for t in c.targets if t.target_type]
+    return [t for t in targets if t.target_type]
 
 
-def _target_items(ctx: Selection, rows: list[Row]) -> list[dict[str, Any]]:
+def _target_items(ctx: Selection, rows: RowList) -> list[dict[str, Any]]:
+    # Targets only, not whole commitments: a target type across every district is thousands of items.
     items = []
-    for c in ctx.hydrate(rows):
-        for t in _wanted_targets(ctx, c):
-            items.append({"id": c.id, "jurisdiction": c.jurisdiction, "jurisdiction_code": c.jurisdiction_code,
-                          "year": c.year, "metric": t.metric, "value": t.value, "unit": t.unit,
+    for (cid, code, year), targets in zip(rows.places(), rows.targets(), strict=True):
+        place = ctx.vocab.place_name(code)
+        for t in _wanted_targets(ctx, targets):
+            items.append({"id": cid, "jurisdiction": place, "jurisdiction_code": code,
+                          "year": year, "metric": t.metric, "value": t.value, "unit": t.unit,
                           "comparator": t.comparator, "cumulative": t.cumulative, "target_type": t.target_type_label,
                           "raw": t.raw})
     return items
@@ -199,7 +223,7 @@ def _target(ctx: Selection) -> Answer:
     items = _target_items(ctx, rows)
     what = f"{ctx.scope()}{ctx.who_phrase()}{ctx.topic_phrase()}民生实事"
     if not items:
-        return _result(ctx, f"{what}没有写明量化目标。" if rows else f"没有找到{what}。", [], [r.id for r in rows])
+        return _result(ctx, f"{what}没有写明量化目标。" if rows else f"没有找到{what}。", [], rows.ids())
     by_doc: dict[tuple[str, int], list[str]] = defaultdict(list)
     for i in items:
         by_doc[(i["jurisdiction"], i["year"])].append(_target_text(i))
@@ -283,7 +307,7 @@ def _overlap(ctx: Selection) -> Answer:
         joint = "、".join(dict.fromkeys(names))
         sentence = (f"{ctx.scope()}{joint}共同负责{len(rows)}项民生实事：{_titles(rows)}。" if rows
                     else f"{ctx.scope()}{joint}没有共同负责的民生实事。")
-        return _result(ctx, sentence, [row_item(v, r) for r in rows], [r.id for r in rows], value=len(rows))
+        return _result(ctx, sentence, _row_items(ctx, rows), rows.ids(), total=len(rows), value=len(rows))
     # Places: the target types (or themes, when asked) that every named place has.
     field_name = "themes" if any(w in pq.free for w in ("主题", "领域", "方面", "theme")) else "target_types"
     per_place: list[dict[str, list[str]]] = []
@@ -330,11 +354,11 @@ def _compare(ctx: Selection) -> Answer:
         types = []  # concepts are the sides; what is compared is how many commitments each has
     items: list[dict[str, Any]] = []
     parts: list[str] = []
-    ids: list[str] = []
+    ids: list[Iterable[str]] = []
     for label, filt in sides:
         rows = ctx.select(**filt)
-        ids.extend(r.id for r in rows)
-        span = sorted({r.year for r in rows})
+        ids.append(rows.ids())
+        span = sorted(rows.years())
         if "codes" in filt and not pq.years and len(span) > 1:
             # A place with several lists: say the total covers them all.
             label = f"{label}（{span[0]}—{span[-1]}年合计）"
@@ -342,10 +366,10 @@ def _compare(ctx: Selection) -> Answer:
             totals = _totals(_target_items(ctx, rows))
             for (ttype, unit), total in totals.items():
                 items.append({"side": label, "target_type": ttype, "value": total, "unit": unit,
-                              "commitments": [r.id for r in rows]})
+                              **_commitments(rows)})
             parts.append(f"{label}" + ("、".join(f"{_fmt(t)}{u}" for (_, u), t in totals.items()) or "没有该目标"))
         else:
-            items.append({"side": label, "value": len(rows), "unit": "项", "commitments": [r.id for r in rows]})
+            items.append({"side": label, "value": len(rows), "unit": "项", **_commitments(rows)})
             parts.append(f"{label}{len(rows)}项")
     subject = "" if "concepts" in sides[0][1] else (
         "、".join(ctx.tax.by_id[k].label for k in pq.concepts) or (pq.topic if ctx.topic_ids is not None else ""))
@@ -358,7 +382,15 @@ def _compare(ctx: Selection) -> Answer:
         ties = [i["side"] for i in items if i["value"] == best["value"]]
         word = "最少" if pick is min else "最多"
         sentence += f"{word}的是{'、'.join(ties)}（{_fmt(best['value'])}{best['unit']}）。"
-    return _result(ctx, sentence, items, ids)
+    return _result(ctx, sentence, items, chain.from_iterable(ids))
+
+
+def _commitments(rows: RowList) -> dict[str, Any]:
+    """An item's commitment ids, cut to MAX_ITEMS without reading the rest (a side may be 20k rows)."""
+    out: dict[str, Any] = {"commitments": list(islice(rows.ids(), MAX_ITEMS))}
+    if len(rows) > MAX_ITEMS:
+        out["commitments_total"] = len(rows)
+    return out
 
 
 def answer_question_text(store: Any, question: str, topic_search: TopicSearch | None = None, *,

@@ -1,6 +1,6 @@
 """Selecting commitments for a parsed question, and the phrases that describe the selection.
 
-The selection runs in memory over the vocabulary's commitment rows (see `vocabulary.Row`):
+The selection runs in memory over the vocabulary's commitment rows (see `kg.analysis.rows`):
 every kind of filter must match, and the groups of one kind are alternatives (or, for
 overlaps, all required). Department roles follow the question: 牵头 keeps the lead units
 (or every unit of a plain 责任单位 list), 配合 the supporting ones.
@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from kg.analysis.question import ParsedQuestion
+from kg.analysis.rows import RowList
 from kg.analysis.vocabulary import Row, Vocabulary
-from kg.model import Commitment
 from kg.vocab.taxonomy import load_taxonomy
 
 MAX_EVIDENCE = 20  # evidence is for reading; counts and items carry the full answer
@@ -30,7 +30,7 @@ class Selection:
 
     def select(self, *, years: list[int] | None = None, codes: list[str] | None = None,
                depts: list[list[str]] | None = None, officials: list[list[str]] | None = None,
-               concepts: list[str] | None = None, all_groups: bool = False) -> list[Row]:
+               concepts: list[str] | None = None, all_groups: bool = False) -> RowList:
         """Rows matching every kind of filter; groups of one kind are alternatives (or all required)."""
         pq = self.pq
         years = pq.years if years is None else years
@@ -41,36 +41,26 @@ class Selection:
         topic = set(self.topic_ids) if self.topic_ids is not None else None
         if pq.ids:
             topic = set(pq.ids) if topic is None else topic & set(pq.ids)
-        need = all if all_groups else any
-        year_set, code_set = set(years), set(codes)
+        table = self.vocab.rows
         dept_sets = [set(g) for g in depts]
-        official_sets = [set(g) for g in officials]
-        out = []
-        for r in self.vocab.rows.values():
-            if year_set and r.year not in year_set:
-                continue
-            if code_set and r.code not in code_set:
-                continue
-            if topic is not None and r.id not in topic:
-                continue
-            if concepts and not any(c in r.themes or c in r.target_types for c in concepts):
-                continue
-            if dept_sets and not need(any(d in g for d, _ in self.roles(r)) for g in dept_sets):
-                continue
-            if official_sets and not need(any(o in g for o in r.officials) for g in official_sets):
-                continue
-            out.append(r)
-        return out
+        found = table.select(years=years, codes=codes, concepts=concepts, ids=topic, departments=dept_sets,
+                             officials=[set(g) for g in officials], all_groups=all_groups)
+        rows = RowList(table, found)
+        if dept_sets and (pq.lead_only or pq.supporting_only):
+            # The posting lists match a department in any role; the question asks for one.
+            need = all if all_groups else any
+            rows = rows.where(lambda r: need(any(d in g for d, _ in self.roles(r.departments)) for g in dept_sets))
+        return rows
 
-    def roles(self, r: Row) -> list[tuple[str, str]]:
-        """The row's departments, only its leads when the question asks who leads (牵头)."""
+    def roles(self, departments: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
+        """A row's (department, role) pairs, only its leads when the question asks who leads (牵头)."""
         if self.pq.supporting_only:
-            return [(d, role) for d, role in r.departments if role == "supporting"]
+            return [(d, role) for d, role in departments if role == "supporting"]
         if not self.pq.lead_only:
-            return list(r.departments)
-        leads = [(d, role) for d, role in r.departments if role == "lead"]
+            return list(departments)
+        leads = [(d, role) for d, role in departments if role == "lead"]
         # A plain 责任单位 list does not say who leads; every unit on it is taken as leading.
-        return leads or [(d, role) for d, role in r.departments if role == "responsible"]
+        return leads or [(d, role) for d, role in departments if role == "responsible"]
 
     def scope(self, *, years: bool = True, places: bool = True) -> str:
         pq, v = self.pq, self.vocab
@@ -96,11 +86,12 @@ class Selection:
         return f"与“{self.pq.topic}”相关的" if self.pq.topic and self.topic_ids is not None else ""
 
     def evidence(self, ids: Iterable[str]) -> list[dict[str, Any]]:
-        wanted = list(dict.fromkeys(ids))[:MAX_EVIDENCE]
-        return [{"id": c.id, "title": c.title, "text": c.text} for c in self.store.commitments(ids=wanted)]
-
-    def hydrate(self, rows: list[Row]) -> list[Commitment]:
-        return self.store.commitments(ids=[r.id for r in rows]) if rows else []
+        wanted: dict[str, None] = {}
+        for cid in ids:  # the first MAX_EVIDENCE distinct ids; ``ids`` may be a long lazy sequence
+            if len(wanted) == MAX_EVIDENCE:
+                break
+            wanted[cid] = None
+        return [{"id": c.id, "title": c.title, "text": c.text} for c in self.store.commitments(ids=list(wanted))]
 
     def query(self, **extra: Any) -> dict[str, Any]:
         pq = self.pq

@@ -4,8 +4,9 @@ Everything a question may name comes from the store (years, jurisdictions, depar
 with every alias, officials) or from the taxonomy (themes and target types), so the
 vocabulary grows with the corpus and nothing is hard-coded per document. Alongside the
 names it keeps a compact row per commitment (year, place, departments with roles,
-officials, themes, target types), so that answering is set arithmetic in memory rather
-than a query per question. Built once per store version and cached.
+officials, themes, target types; see `kg.analysis.rows`), so that answering is set
+arithmetic in memory rather than a query per question. Built once per store version and
+cached, in memory and in the workspace.
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ import os
 import re
 import threading
 from collections import defaultdict
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
+from kg.analysis.rows import Row, RowTable, TargetRow
 from kg.text import normalize_name
 from kg.vocab.taxonomy import load_taxonomy
 
@@ -35,30 +38,42 @@ _LEVEL = re.compile(r"(?:区|县|市|旗)$")
 _CITY = re.compile(r"^(.{2,6}?[市州盟])(.{2,}[区县市旗])$")
 
 
-class Row(NamedTuple):
-    """One commitment, reduced to what questions select on.
-
-    A named tuple, not a frozen dataclass: the vocabulary holds one per commitment and a
-    frozen dataclass's ``__init__`` (a setattr per field) was a third of the build at 10k.
-    """
-
-    id: str
-    year: int
-    code: str
-    seq: int
-    title: str
-    themes: frozenset[str]
-    target_types: frozenset[str]
-    departments: tuple[tuple[str, str], ...]  # (department id, role) in document order
-    officials: tuple[str, ...]  # official ids
-
-
 @dataclass
 class Surface:
     """What one written form can mean: kind is jurisdiction | department | function | official | concept."""
 
     kind: str
-    refs: dict[str, None]  # ids in insertion order (a dict, so that adding one is O(1))
+    refs: tuple[str, ...]  # ids in the order they were first added
+    # While the vocabulary is built: the refs so far (a dict, so that adding one is O(1)); see Vocabulary.freeze.
+    growing: dict[str, None] | None = field(default=None, repr=False, compare=False)
+
+
+class Records(Mapping[str, dict[str, Any]]):
+    """id -> {field: value} for departments and officials, kept as one tuple per id.
+
+    A new process reads 13k departments back as tuples; as a dict each they took 10 ms of
+    the first question at 100k commitments. Reading an entry builds its small dict.
+    """
+
+    def __init__(self, fields: tuple[str, ...], values: dict[str, tuple[Any, ...]] | None = None):
+        self.fields = fields
+        self.values_by_id: dict[str, tuple[Any, ...]] = {} if values is None else values
+
+    def __getitem__(self, key: str) -> dict[str, Any]:
+        return dict(zip(self.fields, self.values_by_id[key], strict=True))
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.values_by_id)
+
+    def __len__(self) -> int:
+        return len(self.values_by_id)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.values_by_id
+
+
+_DEPARTMENT_FIELDS = ("name", "code", "function")
+_OFFICIAL_FIELDS = ("name", "code")
 
 
 @dataclass
@@ -68,9 +83,9 @@ class Vocabulary:
     version: tuple[str, int]
     years: list[int] = field(default_factory=list)
     places: dict[str, str] = field(default_factory=dict)  # code -> full name
-    departments: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> name, code, function
-    officials: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> name, code
-    rows: dict[str, Row] = field(default_factory=dict)
+    departments: Records = field(default_factory=lambda: Records(_DEPARTMENT_FIELDS))  # id -> name, code, function
+    officials: Records = field(default_factory=lambda: Records(_OFFICIAL_FIELDS))  # id -> name, code
+    rows: RowTable = field(default_factory=lambda: RowTable.build(()))
     forms: dict[str, list[Surface]] = field(default_factory=dict)
     ascii_forms: dict[str, list[Surface]] = field(default_factory=dict)  # lower-cased English forms
     max_len: int = 1
@@ -85,10 +100,20 @@ class Vocabulary:
         for s in bucket:
             if s.kind == kind:
                 if kind != "concept":  # a concept name means one concept; a department stem may mean several
-                    s.refs.update(dict.fromkeys(refs))
+                    if s.growing is None:
+                        s.growing = dict.fromkeys(s.refs)
+                    s.growing.update(dict.fromkeys(refs))
                 return
-        bucket.append(Surface(kind, dict.fromkeys(refs)))
+        bucket.append(Surface(kind, tuple(dict.fromkeys(refs))))
         self.max_len = max(self.max_len, len(key))
+
+    def freeze(self) -> None:
+        """Turn the refs gathered by `add` into tuples (once, at the end of a build)."""
+        for table in (self.forms, self.ascii_forms):
+            for bucket in table.values():
+                for s in bucket:
+                    if s.growing is not None:
+                        s.refs, s.growing = tuple(s.growing), None
 
     @property
     def newest_year(self) -> int | None:
@@ -109,8 +134,8 @@ def workspace_vocabulary(store: Any) -> Vocabulary:
 
     Kept in memory per process and on disk in the workspace's ``cache/`` (keyed by
     ``Store.state()``), so a new process reads it back instead of rebuilding: at 100k
-    commitments the build reads every commitment row (~2 s), the saved copy loads in a
-    fraction of that.
+    commitments the build reads every commitment row (~1.3 s), the saved copy loads in
+    ~25 ms (the rows are byte columns, see `kg.analysis.rows`).
     """
     key = (str(store.path), store.version())
     cached = _CACHE.get(key[0])
@@ -128,7 +153,7 @@ def workspace_vocabulary(store: Any) -> Vocabulary:
 
 
 # Bump when Vocabulary, Row or the way they are built changes: saved copies of another format are rebuilt.
-_DISK_FORMAT = 1
+_DISK_FORMAT = 6
 _DISK_NAME = "vocabulary.marshal"
 
 
@@ -144,32 +169,76 @@ def _taxonomy_key() -> str:
     return hashlib.sha256(raw).hexdigest()[:16]
 
 
+# The saved file: a magic string with the format, 8 bytes giving the length of a marshal header, the header, then the large byte
+# strings (the row columns, see kg.analysis.rows) 8-byte aligned. The header names each of them
+# as (_BLOB, offset, length); loading maps the file and hands out slices, so the ~15 MB of
+# columns at 100k commitments are neither read nor copied until a question touches them.
+_BLOB = "\0blob"
+_BLOB_MIN = 4096  # smaller byte strings stay inline in the header
+_MAGIC = b"minsheng-vocab-%d\n"
+
+
+def _split_blobs(value: Any, blobs: list[bytes], at: list[int]) -> Any:
+    if isinstance(value, bytes) and len(value) >= _BLOB_MIN:
+        blobs.append(value + b"\0" * (-len(value) % 8))
+        at[0] += len(blobs[-1])
+        return (_BLOB, at[0] - len(blobs[-1]), len(value))
+    if isinstance(value, tuple):  # the structure; lists are data (names), never holding blobs
+        return tuple(_split_blobs(v, blobs, at) for v in value)
+    return value
+
+
+def _join_blobs(value: Any, data: memoryview) -> Any:
+    if isinstance(value, tuple) and len(value) == 3 and value[0] == _BLOB:
+        return data[value[1]:value[1] + value[2]]
+    if isinstance(value, tuple):
+        return tuple(_join_blobs(v, data) for v in value)
+    return value
+
+
 def _save(path: Path, state: str, v: Vocabulary) -> None:
-    """marshal (plain tuples, dicts, strings and frozensets; nothing executable), written atomically."""
-    plain = (state, v.years, v.places, v.departments, v.officials, [tuple(r) for r in v.rows.values()],
-             {f: [(s.kind, tuple(s.refs)) for s in b] for f, b in v.forms.items()},
-             {f: [(s.kind, tuple(s.refs)) for s in b] for f, b in v.ascii_forms.items()}, v.max_len)
+    """marshal (plain tuples, dicts, strings, bytes and frozensets; nothing executable), written atomically."""
+    blobs: list[bytes] = []
+    rows = _split_blobs(v.rows.plain(), blobs, [0])
+    plain = (state, v.years, v.places, v.departments.values_by_id, v.officials.values_by_id, rows,
+             {f: [(s.kind, s.refs) for s in b] for f, b in v.forms.items()},
+             {f: [(s.kind, s.refs) for s in b] for f, b in v.ascii_forms.items()}, v.max_len)
+    header = marshal.dumps(plain)
+    header += b"\0" * (-len(header) % 8)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")  # server threads too
-        tmp.write_bytes(marshal.dumps(plain))
+        with tmp.open("wb") as fh:
+            fh.write(_MAGIC % _DISK_FORMAT + len(header).to_bytes(8, "little"))
+            fh.write(header)
+            for blob in blobs:
+                fh.write(blob)
         os.replace(tmp, path)
     except (OSError, ValueError) as exc:  # a read-only workspace still answers, from memory
         log.warning("%s: vocabulary not saved (%s)", path, exc)
 
 
 def _load_saved(path: Path, state: str, key: tuple[str, int]) -> Vocabulary | None:
+    import mmap
+
     try:
-        plain = marshal.loads(path.read_bytes())
+        with path.open("rb") as fh:
+            data = memoryview(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ))
+        magic = _MAGIC % _DISK_FORMAT
+        if data[:len(magic)] != magic:  # another format (or not ours): rebuilt without a warning
+            return None
+        data = data[len(magic):]
+        size = int.from_bytes(data[:8], "little")
+        plain = marshal.loads(data[8:8 + size])
         if plain[0] != state:
             return None
         _, years, places, departments, officials, rows, forms, ascii_forms, max_len = plain
-        surfaces = {f: [Surface(kind, dict.fromkeys(refs)) for kind, refs in b] for f, b in forms.items()}
-        ascii_surfaces = {f: [Surface(kind, dict.fromkeys(refs)) for kind, refs in b] for f, b in ascii_forms.items()}
-        make = Row._make
-        return Vocabulary(version=key, years=years, places=places, departments=departments, officials=officials,
-                          rows={r[0]: make(r) for r in rows}, forms=surfaces, ascii_forms=ascii_surfaces,
-                          max_len=max_len)
+        surfaces = {f: [Surface(kind, refs) for kind, refs in b] for f, b in forms.items()}
+        ascii_surfaces = {f: [Surface(kind, refs) for kind, refs in b] for f, b in ascii_forms.items()}
+        return Vocabulary(version=key, years=years, places=places, departments=Records(_DEPARTMENT_FIELDS, departments),
+                          officials=Records(_OFFICIAL_FIELDS, officials),
+                          rows=RowTable(_join_blobs(rows, data[8 + size:])), forms=surfaces,
+                          ascii_forms=ascii_surfaces, max_len=max_len)
     except FileNotFoundError:
         return None
     except (OSError, EOFError, ValueError, TypeError, IndexError) as exc:
@@ -236,8 +305,12 @@ def build_vocabulary(store: Any) -> Vocabulary:
                 if form not in vocab.forms:
                     vocab.add(form, "city", tuple(codes))
 
+    # One object per distinct string (区民政局 is the name of a department in every district): the
+    # saved copy then stores each once and refers to it, and reads back in half the time.
+    same: dict[str, str] = {}
     for dep_id, code, name, function in conn.execute("SELECT id, jurisdiction_code, name, function FROM departments"):
-        vocab.departments[dep_id] = {"name": name, "code": code, "function": function}
+        vocab.departments.values_by_id[dep_id] = (same.setdefault(name, name), same.setdefault(code, code),
+                                                  function and same.setdefault(function, function))
     aliases: dict[str, list[str]] = defaultdict(list)
     for dep_id, alias in conn.execute("SELECT department_id, alias FROM department_aliases"):
         aliases[dep_id].append(alias)
@@ -254,7 +327,7 @@ def build_vocabulary(store: Any) -> Vocabulary:
                 vocab.add(info["function"] + suffix, "department", (dep_id,))
 
     for oid, code, name in conn.execute("SELECT id, jurisdiction_code, name FROM officials"):
-        vocab.officials[oid] = {"name": name, "code": code}
+        vocab.officials.values_by_id[oid] = (same.setdefault(name, name), same.setdefault(code, code))
         vocab.add(name, "official", (oid,))
 
     tax = load_taxonomy()
@@ -274,17 +347,24 @@ def build_vocabulary(store: Any) -> Vocabulary:
         if c.en.isascii() and len(words) >= 3:
             vocab.add(" ".join(words[:-1]), "concept", (c.id,))
 
+    vocab.freeze()
     _load_rows(conn, vocab)
     return vocab
 
 
 def _load_rows(conn: Any, vocab: Vocabulary) -> None:
+    def query(sql: str) -> Any:
+        # Plain tuples, not the store's sqlite3.Row: these loops read ~500k rows at 100k commitments.
+        cursor = conn.cursor()
+        cursor.row_factory = None
+        return cursor.execute(sql)
+
     deps: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for cid, dep_id, role in conn.execute(
+    for cid, dep_id, role in query(
             "SELECT commitment_id, department_id, role FROM commitment_departments ORDER BY commitment_id, position"):
         deps[cid].append((dep_id, role))
     offs: dict[str, list[str]] = defaultdict(list)
-    for cid, oid in conn.execute("SELECT commitment_id, official_id FROM commitment_officials ORDER BY commitment_id, position"):
+    for cid, oid in query("SELECT commitment_id, official_id FROM commitment_officials ORDER BY commitment_id, position"):
         offs[cid].append(oid)
     tax = load_taxonomy()
     label_to_id = {c.label: c.id for c in (*tax.themes, *tax.target_types)}
@@ -297,10 +377,18 @@ def _load_rows(conn: Any, vocab: Vocabulary) -> None:
             got = parsed[text] = frozenset(label_to_id.get(t, t) for t in json.loads(text))
         return got
 
-    rows = vocab.rows
+    targets: dict[str, list[TargetRow]] = defaultdict(list)
+    make = tuple.__new__
+    for cid, metric, value, unit, comparator, cumulative, raw, ttype, label in query(
+            "SELECT t.commitment_id, t.metric, t.value, t.unit, t.comparator, t.cumulative, t.raw, t.target_type, "
+            "tt.label FROM targets t LEFT JOIN target_types tt ON tt.id = t.target_type "
+            "ORDER BY t.commitment_id, t.position"):
+        targets[cid].append(make(TargetRow, (metric, float(value), unit, comparator, bool(cumulative), raw, ttype,
+                                             label)))
     no_deps: tuple[tuple[str, str], ...] = ()
-    for cid, seq, title, themes, types, year, code in conn.execute(
+    vocab.rows = RowTable.build((
+        make(Row, (cid, int(year), str(code), int(seq), title, concepts(themes), concepts(types),
+                   tuple(deps.get(cid, no_deps)), tuple(offs.get(cid, ()))))
+        for cid, seq, title, themes, types, year, code in query(
             "SELECT c.id, c.seq, c.title, c.themes, c.target_types, d.year, d.jurisdiction_code FROM commitments c "
-            "JOIN documents d ON d.id = c.document_id ORDER BY d.jurisdiction_code, d.year, c.seq"):
-        rows[cid] = Row(cid, int(year), str(code), int(seq), title, concepts(themes), concepts(types),
-                        tuple(deps.get(cid, no_deps)), tuple(offs.get(cid, ())))
+            "JOIN documents d ON d.id = c.document_id ORDER BY d.jurisdiction_code, d.year, c.seq")), targets)
