@@ -32,12 +32,14 @@ from kg.graph.oxquads import (
     _fixed_graph_quads,
     _jurisdiction_data,
     _jurisdiction_quads,
+    _link_from_key,
     _link_key,
     _link_quads,
     _load_link_keys,
     _ox,
     _remove_jurisdiction_nodes,
     _save_link_keys,
+    _sync_link_keys,
     _sync_links,
 )
 
@@ -140,8 +142,15 @@ class GraphStore:
 
     # -- sync ----------------------------------------------------------------------------
     def sync(self, store: Any, links: Callable[[], Iterable[Link]] | None = None,
-             progress: Callable[[str], None] | None = None) -> dict[str, Any]:
-        """Bring the graph up to date with ``store``; returns the state. Cheap when nothing changed."""
+             progress: Callable[[str], None] | None = None, *,
+             link_keys: Callable[[], list[str] | None] | None = None) -> dict[str, Any]:
+        """Bring the graph up to date with ``store``; returns the state. Cheap when nothing changed.
+
+        ``link_keys``, when it returns a list, gives the links as keys (kg.graph.linkset, kept per
+        document) and ``links`` is not called; when it returns None, ``links`` is.
+        """
+        if link_keys is not None:
+            links = _LinkSource(links, link_keys)
         with _sync_lock:
             db_id = _db_identity(store)
             version = store.version()
@@ -173,7 +182,7 @@ class GraphStore:
         from kg.graph.views import concepts_by_label
 
         lookup = concepts_by_label()
-        link_list = list(links()) if links else []
+        link_list = (links.links() if isinstance(links, _LinkSource) else list(links())) if links else []
 
         def quads() -> Iterator[Any]:
             # One lazy stream into one bulk load: many small loads leave many small files to compact.
@@ -216,20 +225,40 @@ class GraphStore:
                 graph = ox.NamedNode(str(rdf.document_graph_iri(doc_id)))
                 if ox_store.contains_named_graph(graph):
                     ox_store.remove_graph(graph)
-            if codes:
-                catalog = ({d.id: d for d in store.departments()}, {o.id: o for o in store.officials()}, documents)
-                for code in codes:
-                    _remove_jurisdiction_nodes(ox_store, code)
-                    data = _jurisdiction_data(store, code, catalog)
-                    data.documents = {i: d for i, d in data.documents.items() if i in set(changed)}
-                    ox_store.extend(_jurisdiction_quads(data, lookup, with_documents=True))
-            if links is not None:
+            for code in codes:
+                _remove_jurisdiction_nodes(ox_store, code)
+                # Only the people this jurisdiction names: reading every department costs 3 s at 100k.
+                data = _jurisdiction_data(store, code, documents)
+                data.documents = {i: d for i, d in data.documents.items() if i in set(changed)}
+                ox_store.extend(_jurisdiction_quads(data, lookup, with_documents=True))
+            if isinstance(links, _LinkSource) and (keys := links.keys()) is not None:
+                _sync_link_keys(ox_store, keys, self.links_path, have_links or set())
+            elif links is not None:
                 _sync_links(ox_store, list(links()), self.links_path, have_links or set())
         state = {**state, "db": db_id, "version": version,
                  "documents": {d.id: _doc_key(d) for d in documents.values()},
                  "jurisdictions": {d.id: d.jurisdiction_code for d in documents.values()}}
         self._write_state(state)
         return state
+
+
+class _LinkSource:
+    """Links as keys when ``keys`` has them (cheap to diff), else as Link objects from ``links``."""
+
+    def __init__(self, links: Callable[[], Iterable[Link]] | None, keys: Callable[[], list[str] | None]):
+        self._links, self._keys = links, keys
+
+    def keys(self) -> list[str] | None:
+        return self._keys()
+
+    def links(self) -> list[Link]:
+        keys = self._keys()
+        if keys is not None:
+            return [_link_from_key(k) for k in keys]
+        return list(self._links()) if self._links else []
+
+    def __call__(self) -> list[Link]:
+        return self.links()
 
 
 class _NeedRebuild(Exception):
@@ -259,10 +288,17 @@ def workspace_graph(workspace: Any, *, links: Callable[[], Iterable[Link]] | Non
                     progress: Callable[[str], None] | None = None) -> GraphStore:
     """The workspace's graph store, synced with its SQLite store (links from the workspace's embeddings)."""
     gs = GraphStore(graph_path(workspace))
+    link_keys = None
     if links is None:
         def links() -> Iterable[Link]:
             from kg.embed.vectors import workspace_links
 
             return workspace_links(workspace)
-    gs.sync(workspace.store(), links, progress)
+
+        def link_keys() -> list[str] | None:
+            # Kept per document next to the neighbour lists; None (then ``links``) when those are stale.
+            from kg.graph.linkset import workspace_link_keys
+
+            return workspace_link_keys(workspace)
+    gs.sync(workspace.store(), links, progress, link_keys=link_keys)
     return gs
