@@ -28,6 +28,7 @@ import hashlib
 import json
 import logging
 import os
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,9 +51,9 @@ log = logging.getLogger("minsheng")
 
 LINKS_DIR = "links"
 MANIFEST = "manifest.json"
-ARRAYS = "pairs.npz"
+ARRAYS = ("pkey", "score", "text", "kept")  # <name>.npy each
 LINES = "links.txt"
-VERSION = 1
+VERSION = 2
 _SHIFT = np.int64(32)  # pair key = low row << 32 | high row; rows stay far below 2**31
 SIM_THRESHOLD, CONT_THRESHOLD = _TEXT_THRESHOLDS["vector"]
 
@@ -71,7 +72,24 @@ class _Saved:
     score: np.ndarray = field(default_factory=lambda: np.zeros(0))  # NaN: below the threshold
     text: np.ndarray = field(default_factory=lambda: np.zeros(0))
     continues: list[str] = field(default_factory=list)  # link keys
+    generation: str = ""  # a new token per save
     similar: dict[int, str] = field(default_factory=dict)  # pair key -> link key of the kept pairs
+
+
+@dataclass
+class LinkKeys:
+    """The workspace's link keys, and what changed since the saved generation ``previous``.
+
+    A reader that holds ``previous`` (the graph store records it) applies ``added`` and
+    ``removed`` instead of diffing ~280k keys; ``path`` holds ``lines`` one per line.
+    """
+
+    lines: list[str]
+    generation: str
+    previous: str
+    added: list[str]
+    removed: list[str]
+    path: Path
 
 
 def _digest(ids: Sequence[str]) -> str:
@@ -85,14 +103,13 @@ def _load(directory: Path) -> _Saved | None:
         m = json.loads((directory / MANIFEST).read_text("utf-8"))
         if m.get("version") != VERSION:
             return None
-        with np.load(directory / ARRAYS) as z:
-            pkey, score, text, kept = z["pkey"], z["score"], z["text"], z["kept"]
+        pkey, score, text, kept = (np.load(directory / f"{name}.npy") for name in ARRAYS)
         lines = (directory / LINES).read_text("utf-8").split("\n") if m["lines"] else []
         n_cont = int(m["continues"])
         if len(lines) != n_cont + len(kept) or not (len(pkey) == len(score) == len(text)):
             raise ValueError("arrays and lines disagree in length")
         return _Saved(m["model_id"], int(m["rows"]), m["digest"], dict(m["docs"]), pkey, score, text,
-                      lines[:n_cont], dict(zip(kept.tolist(), lines[n_cont:], strict=True)))
+                      lines[:n_cont], m["generation"], dict(zip(kept.tolist(), lines[n_cont:], strict=True)))
     except (OSError, ValueError, KeyError, TypeError) as exc:
         log.warning("%s: saved links unreadable (%s); recomputing them", directory, exc)
         return None
@@ -103,19 +120,22 @@ def _save(directory: Path, saved: _Saved) -> None:
     kept = np.fromiter(saved.similar.keys(), dtype=np.int64, count=len(saved.similar))
     lines = saved.continues + list(saved.similar.values())
     tag = f".{os.getpid()}.tmp"
-    with open(directory / (ARRAYS + tag), "wb") as fh:
-        np.savez(fh, pkey=saved.pkey, score=saved.score, text=saved.text, kept=kept)
+    arrays = {"pkey": saved.pkey, "score": saved.score, "text": saved.text, "kept": kept}
+    for name in ARRAYS:  # plain .npy: an .npz checksums every byte it writes
+        np.save(directory / f"{name}{tag}.npy", arrays[name])
     (directory / (LINES + tag)).write_text("\n".join(lines), "utf-8")
     manifest = {"version": VERSION, "model_id": saved.model_id, "rows": saved.rows, "digest": saved.digest,
-                "docs": saved.docs, "continues": len(saved.continues), "lines": len(lines)}
+                "docs": saved.docs, "continues": len(saved.continues), "lines": len(lines),
+                "generation": saved.generation}
     (directory / (MANIFEST + tag)).write_text(json.dumps(manifest, ensure_ascii=False), "utf-8")
     # The manifest goes last: a reader seeing the new manifest sees the new arrays and lines.
-    os.replace(directory / (ARRAYS + tag), directory / ARRAYS)
+    for name in ARRAYS:
+        os.replace(directory / f"{name}{tag}.npy", directory / f"{name}.npy")
     os.replace(directory / (LINES + tag), directory / LINES)
     os.replace(directory / (MANIFEST + tag), directory / MANIFEST)
 
 
-def sync_link_keys(store: Any, nb: Any, directory: Path) -> list[str]:
+def sync_link_keys(store: Any, nb: Any, directory: Path) -> LinkKeys:
     """The workspace's link keys (kg.graph.oxquads._link_key), updated for what changed since the last call.
 
     ``nb`` is the workspace's current kg.graph.neighbours.Neighbours (matching ``store``).
@@ -226,9 +246,16 @@ def sync_link_keys(store: Any, nb: Any, directory: Path) -> list[str]:
         j_sim = _make_text_similarity(j_items, vectors, None)
         cont.extend(_link_key(lk) for lk in _find_continuations(j_items, j_sim, CONT_THRESHOLD))
 
-    new = _Saved(nb.model_id, n_rows, _digest(ids), docs, pkey, score, text, cont, similar)
+    new = _Saved(nb.model_id, n_rows, _digest(ids), docs, pkey, score, text, cont, uuid.uuid4().hex, similar)
+    # The change, pair by pair: a set difference of ~280k key strings costs more than all of this.
+    old_cont, new_cont = set(saved.continues), set(cont)
+    added = [k for k in cont if k not in old_cont]
+    removed = [k for k in saved.continues if k not in new_cont]
+    added.extend(line for k, line in similar.items() if saved.similar.get(k) != line)
+    removed.extend(line for k, line in saved.similar.items() if similar.get(k) != line)
     _save(directory, new)
-    return new.continues + list(new.similar.values())
+    return LinkKeys(new.continues + list(new.similar.values()), new.generation, saved.generation, added, removed,
+                    directory / LINES)
 
 
 def _items(store: Any, wanted: list[str], vectors: Any, everything: list[Any] | None = None) -> tuple[list[Any], Any]:
@@ -254,12 +281,12 @@ def link_from_key(line: str) -> Link:
     return Link(kind, src, dst, float(score), evidence)
 
 
-def workspace_link_keys(workspace: Any) -> list[str] | None:
+def workspace_link_keys(workspace: Any) -> LinkKeys | None:
     """The workspace's link keys, kept up to date; None when the neighbour lists do not match the store."""
     from kg.graph.neighbours import load_neighbours
 
     store = workspace.store()
-    nb = load_neighbours(workspace, store.state())
+    nb = load_neighbours(workspace, store.state(), mmap=True)
     if nb is None:
         return None
     return sync_link_keys(store, nb, links_dir(workspace))

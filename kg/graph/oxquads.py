@@ -189,12 +189,17 @@ def _sync_link_keys(ox_store: Any, wanted: Mapping[str, Link | None] | Iterable[
     from Oxigraph would decode every link node's strings (seconds at 100k commitments). Without
     the snapshot ``sync`` rebuilds instead: removing every link node quad by quad is far slower.
     """
-    ox = _ox()
-    graph = ox.NamedNode(str(rdf.LINKS_GRAPH))
     if not isinstance(wanted, Mapping):
         wanted = dict.fromkeys(wanted)
-    stale = have - wanted.keys()
-    fresh = [lk or _link_from_key(key) for key, lk in wanted.items() if key not in have]
+    _replace_links(ox_store, have - wanted.keys(),
+                   [lk or _link_from_key(key) for key, lk in wanted.items() if key not in have])
+    _save_link_keys(snapshot, wanted.keys())
+
+
+def _replace_links(ox_store: Any, stale: Iterable[str], fresh: list[Link]) -> None:
+    """Remove the links keyed ``stale`` (their nodes and direct triples), then add ``fresh``."""
+    ox = _ox()
+    graph = ox.NamedNode(str(rdf.LINKS_GRAPH))
     fresh_nodes = {str(rdf.link_iri(lk)) for lk in fresh}
     for key in stale:
         from kg.graph.links import Link
@@ -209,4 +214,3 @@ def _sync_link_keys(ox_store: Any, wanted: Mapping[str, Link | None] | Iterable[
                                     ox.NamedNode(str(rdf.commitment_iri(dst))), graph))
     if fresh:
         ox_store.extend(_link_quads(fresh))
-    _save_link_keys(snapshot, wanted.keys())

@@ -38,6 +38,7 @@ from kg.graph.oxquads import (
     _load_link_keys,
     _ox,
     _remove_jurisdiction_nodes,
+    _replace_links,
     _save_link_keys,
     _sync_link_keys,
     _sync_links,
@@ -45,6 +46,7 @@ from kg.graph.oxquads import (
 
 if TYPE_CHECKING:
     from kg.graph.links import Link
+    from kg.graph.linkset import LinkKeys
 
 log = logging.getLogger("minsheng")
 
@@ -143,7 +145,7 @@ class GraphStore:
     # -- sync ----------------------------------------------------------------------------
     def sync(self, store: Any, links: Callable[[], Iterable[Link]] | None = None,
              progress: Callable[[str], None] | None = None, *,
-             link_keys: Callable[[], list[str] | None] | None = None) -> dict[str, Any]:
+             link_keys: Callable[[], LinkKeys | None] | None = None) -> dict[str, Any]:
         """Bring the graph up to date with ``store``; returns the state. Cheap when nothing changed.
 
         ``link_keys``, when it returns a list, gives the links as keys (kg.graph.linkset, kept per
@@ -183,6 +185,7 @@ class GraphStore:
 
         lookup = concepts_by_label()
         link_list = (links.links() if isinstance(links, _LinkSource) else list(links())) if links else []
+        generation = links.generation() if isinstance(links, _LinkSource) else None
 
         def quads() -> Iterator[Any]:
             # One lazy stream into one bulk load: many small loads leave many small files to compact.
@@ -199,15 +202,15 @@ class GraphStore:
         _save_link_keys(self.links_path, {_link_key(lk) for lk in link_list})
         state = {"format": STATE_FORMAT, "db": db_id, "version": version, "built": time.time(),
                  "documents": {d.id: _doc_key(d) for d in documents.values()},
-                 "jurisdictions": {d.id: d.jurisdiction_code for d in documents.values()}}
+                 "jurisdictions": {d.id: d.jurisdiction_code for d in documents.values()}, "links": generation}
         self._write_state(state)
         return state
 
     def _update(self, store: Any, links: Callable[[], Iterable[Link]] | None, state: dict[str, Any], db_id: str,
                 version: int, progress: Callable[[str], None] | None) -> dict[str, Any]:
-        have_links = _load_link_keys(self.links_path) if links is not None else None
-        if links is not None and have_links is None:
+        if links is not None and not self.links_path.is_file():
             raise _NeedRebuild(f"{self.links_path.name} missing")
+        generation = None
         documents = {d.id: d for d in store.documents()}
         old_keys: dict[str, str] = state.get("documents", {})
         old_codes: dict[str, str] = state.get("jurisdictions", {})
@@ -232,29 +235,48 @@ class GraphStore:
                 data.documents = {i: d for i, d in data.documents.items() if i in set(changed)}
                 ox_store.extend(_jurisdiction_quads(data, lookup, with_documents=True))
             if isinstance(links, _LinkSource) and (keys := links.keys()) is not None:
-                _sync_link_keys(ox_store, keys, self.links_path, have_links or set())
+                generation = keys.generation
+                if keys.previous and keys.previous == state.get("links"):
+                    # The link set moved on from what this store holds by exactly these changes.
+                    _replace_links(ox_store, keys.removed, [_link_from_key(k) for k in keys.added])
+                    _copy_atomically(keys.path, self.links_path)
+                else:
+                    _sync_link_keys(ox_store, keys.lines, self.links_path, self._snapshot())
             elif links is not None:
-                _sync_links(ox_store, list(links()), self.links_path, have_links or set())
+                _sync_links(ox_store, list(links()), self.links_path, self._snapshot())
         state = {**state, "db": db_id, "version": version,
                  "documents": {d.id: _doc_key(d) for d in documents.values()},
-                 "jurisdictions": {d.id: d.jurisdiction_code for d in documents.values()}}
+                 "jurisdictions": {d.id: d.jurisdiction_code for d in documents.values()}, "links": generation}
         self._write_state(state)
         return state
+
+    def _snapshot(self) -> set[str]:
+        have = _load_link_keys(self.links_path)
+        if have is None:
+            raise _NeedRebuild(f"{self.links_path.name} unreadable")
+        return have
 
 
 class _LinkSource:
     """Links as keys when ``keys`` has them (cheap to diff), else as Link objects from ``links``."""
 
-    def __init__(self, links: Callable[[], Iterable[Link]] | None, keys: Callable[[], list[str] | None]):
+    def __init__(self, links: Callable[[], Iterable[Link]] | None, keys: Callable[[], LinkKeys | None]):
         self._links, self._keys = links, keys
+        self._got: tuple[LinkKeys | None] | None = None
 
-    def keys(self) -> list[str] | None:
-        return self._keys()
+    def keys(self) -> LinkKeys | None:
+        if self._got is None:  # computing them saves the link set's next generation: once per sync
+            self._got = (self._keys(),)
+        return self._got[0]
+
+    def generation(self) -> str | None:
+        keys = self.keys()
+        return keys.generation if keys is not None else None
 
     def links(self) -> list[Link]:
-        keys = self._keys()
+        keys = self.keys()
         if keys is not None:
-            return [_link_from_key(k) for k in keys]
+            return [_link_from_key(k) for k in keys.lines]
         return list(self._links()) if self._links else []
 
     def __call__(self) -> list[Link]:
@@ -263,6 +285,18 @@ class _LinkSource:
 
 class _NeedRebuild(Exception):
     """A derived file the incremental update relies on is missing."""
+
+
+def _copy_atomically(source: Path, target: Path) -> None:
+    """``target`` gets ``source``'s content: a hard link where possible (the link set replaces its
+    file rather than rewriting it, so the link keeps this content), else a copy."""
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        os.link(source, tmp)
+    except OSError:
+        shutil.copyfile(source, tmp)
+    os.replace(tmp, target)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -295,7 +329,7 @@ def workspace_graph(workspace: Any, *, links: Callable[[], Iterable[Link]] | Non
 
             return workspace_links(workspace)
 
-        def link_keys() -> list[str] | None:
+        def link_keys() -> LinkKeys | None:
             # Kept per document next to the neighbour lists; None (then ``links``) when those are stale.
             from kg.graph.linkset import workspace_link_keys
 
