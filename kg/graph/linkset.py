@@ -217,9 +217,11 @@ def sync_link_keys(store: Any, nb: Any, directory: Path) -> LinkKeys:
     # -- link keys: reused for kept pairs that were kept before, built for the others
     similar: dict[int, str] = {}
     build: list[int] = []
-    for p in kept:
-        k = int(pkey[p])
-        line = None if dirty[lo[p]] or dirty[hi[p]] else saved.similar.get(k)
+    kept_arr = np.asarray(kept, dtype=np.int64)
+    kept_dirty = (dirty[lo[kept_arr]] | dirty[hi[kept_arr]]).tolist()
+    old_similar = saved.similar
+    for p, k, is_dirty in zip(kept, pkey[kept_arr].tolist(), kept_dirty, strict=True):
+        line = None if is_dirty else old_similar.get(k)
         if line is None:
             build.append(p)
         else:
