@@ -52,7 +52,7 @@ log = logging.getLogger("minsheng")
 
 GRAPH_DIR = "graph"
 STATE_NAME = "state.json"
-STATE_FORMAT = 1
+STATE_FORMAT = 2  # 2: departments carry ms:commitmentCount
 LOCK_WAIT_S = 30.0
 _sync_lock = threading.Lock()
 _opened: set[str] = set()
