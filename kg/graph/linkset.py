@@ -140,12 +140,9 @@ def sync_link_keys(store: Any, nb: Any, directory: Path) -> LinkKeys:
 
     ``nb`` is the workspace's current kg.graph.neighbours.Neighbours (matching ``store``).
     """
-    keyed = store.commitment_keys()  # store order: the tie-break order of link_commitments
-    position = {cid: n for n, (cid, _) in enumerate(keyed)}
-    docs: dict[str, str] = {}
-    for cid, key in keyed:
-        docs[cid.rpartition("-")[0]] = key  # commitment ids are "<document id>-<seq>"
-    codes = {d.id: d.jurisdiction_code for d in store.documents()}
+    documents = store.documents()
+    docs = {d.id: f"{d.sha256}:{d.ingested_at}" for d in documents}  # changes whenever a list is re-stored
+    codes = {d.id: d.jurisdiction_code for d in documents}
 
     saved = _load(directory)
     if saved is not None and not (saved.model_id == nb.model_id and saved.rows <= len(nb.ids)
@@ -158,10 +155,11 @@ def sync_link_keys(store: Any, nb: Any, directory: Path) -> LinkKeys:
     # -- candidate pairs: the neighbour lists' live pairs between different stored documents
     ids = nb.ids
     n_rows = len(ids)
-    doc_of = [cid.rpartition("-")[0] for cid in ids]
+    doc_of = [cid.rpartition("-")[0] for cid in ids]  # commitment ids are "<document id>-<seq>"
     doc_index: dict[str, int] = {}
     row_doc = np.fromiter((doc_index.setdefault(d, len(doc_index)) for d in doc_of), dtype=np.int64, count=n_rows)
-    in_store = np.fromiter((cid in position for cid in ids), dtype=bool, count=n_rows)
+    row_pos = _store_order(store, ids, doc_of, documents)  # the tie-break order of link_commitments
+    in_store = (row_pos >= 0) & nb.alive
     dirty = np.fromiter((d in changed_docs for d in doc_of), dtype=bool, count=n_rows)
     src, dst, _ = nb.pairs()
     ok = (src != dst) & in_store[src] & in_store[dst] & (row_doc[src] != row_doc[dst])
@@ -186,7 +184,7 @@ def sync_link_keys(store: Any, nb: Any, directory: Path) -> LinkKeys:
     pos_of = {c.id: n for n, c in enumerate(items)}
     for p in todo.tolist():
         a, b = pos_of[ids[int(lo[p])]], pos_of[ids[int(hi[p])]]
-        if position[items[a].id] > position[items[b].id]:
+        if row_pos[lo[p]] > row_pos[hi[p]]:
             a, b = b, a  # link_commitments scores (a, b) in store order
         t = sim(a, b)
         s = similar_score(items[a], items[b], t, SIM_THRESHOLD)
@@ -196,7 +194,6 @@ def sync_link_keys(store: Any, nb: Any, directory: Path) -> LinkKeys:
 
     # -- the degree cap: best first, ties by the ids of the pair in store order
     passing = np.flatnonzero(~np.isnan(score))
-    row_pos = np.fromiter((position.get(cid, -1) for cid in ids), dtype=np.int64, count=n_rows)
     lo_first = row_pos[lo[passing]] < row_pos[hi[passing]]
     first = np.where(lo_first, lo[passing], hi[passing])
     second = np.where(lo_first, hi[passing], lo[passing])
@@ -258,6 +255,21 @@ def sync_link_keys(store: Any, nb: Any, directory: Path) -> LinkKeys:
     _save(directory, new)
     return LinkKeys(new.continues + list(new.similar.values()), new.generation, saved.generation, added, removed,
                     directory / LINES)
+
+
+def _store_order(store: Any, ids: list[str], doc_of: list[str], documents: list[Any]) -> np.ndarray:
+    """Each row's rank in store order (jurisdiction code, year, seq), -1 for ids not in the store.
+
+    Read off the ids and the (ordered) document list: asking SQLite for 100k ordered ids costs more.
+    Ids not of the pipeline's form "<document id>-<seq>" fall back to asking.
+    """
+    rank = {d.id: n for n, d in enumerate(documents)}  # documents() is ordered by code, then year
+    try:
+        return np.fromiter((rank[d] << 20 | int(cid[len(d) + 1:]) if d in rank else -1
+                            for cid, d in zip(ids, doc_of, strict=True)), dtype=np.int64, count=len(ids))
+    except ValueError:
+        position = {cid: n for n, cid in enumerate(store.commitment_ids())}
+        return np.fromiter((position.get(cid, -1) for cid in ids), dtype=np.int64, count=len(ids))
 
 
 def _items(store: Any, wanted: list[str], vectors: Any, everything: list[Any] | None = None) -> tuple[list[Any], Any]:
