@@ -205,14 +205,16 @@ def readme_examples(graph: GraphStore) -> None:
         record(f"README example {i}: rows", len(result.rows()))
 
 
-def synthetic_document(store, year: int) -> tuple[str, str]:
-    """(file name, text) of a new year of bench_scale's district in the middle of the sort order."""
+def synthetic_document(store) -> tuple[str, str]:
+    """(file name, text) of the next year of bench_scale's district in the middle of the sort order."""
     sys.path.insert(0, str(ROOT / "scripts"))
     from synth_corpus import _districts, document
 
-    names = {d.jurisdiction for d in store.documents() if d.jurisdiction_code.startswith("x-")}
+    documents = store.documents()
+    names = {d.jurisdiction for d in documents if d.jurisdiction_code.startswith("x-")}
     districts = [d for d in _districts(len(names)) if d[0] in names]
     district = districts[len(districts) // 2]
+    year = 1 + max(d.year for d in documents if d.jurisdiction == district[0])
     return f"{district[0]}_{year}.txt", document(district, year, year - 2020, 7)[1]
 
 
@@ -241,8 +243,7 @@ def bench_reuse(ws_dir: Path, tmp: Path) -> None:
     record("export ttl MB", round(out.stat().st_size / 2**20, 1))
     out.unlink()
 
-    year = 2100 + int(time.time()) % 800  # a year no earlier run used: a genuinely new document
-    name, text = synthetic_document(store, year)
+    name, text = synthetic_document(store)
     new = tmp / name
     new.write_text(text, encoding="utf-8")
     start, cpu = time.perf_counter(), _cpu()
@@ -252,7 +253,7 @@ def bench_reuse(ws_dir: Path, tmp: Path) -> None:
     record("add one document, in process: total s", time.perf_counter() - start,
            f"s (CPU {_cpu() - cpu:.2f} s, load {os.getloadavg()[0]:.1f})")
 
-    name, text = synthetic_document(store, year + 1)
+    name, text = synthetic_document(store)
     new = tmp / name
     new.write_text(text, encoding="utf-8")
     env = dict(os.environ, PYTHONPATH=str(ROOT))
