@@ -218,7 +218,7 @@ def synthetic_document(store) -> tuple[str, str]:
     return f"{district[0]}_{year}.txt", document(district, year, year - 2020, 7)[1]
 
 
-def bench_reuse(ws_dir: Path, tmp: Path) -> None:
+def bench_reuse(ws_dir: Path, tmp: Path, skip: set[str]) -> None:
     from bench_scale import HashEmbedder
 
     from kg.graph.export import iter_rdf
@@ -239,9 +239,10 @@ def bench_reuse(ws_dir: Path, tmp: Path) -> None:
             for chunk in iter_rdf(graph, "ttl"):
                 fh.write(chunk)
 
-    timed("export ttl s", export)
-    record("export ttl MB", round(out.stat().st_size / 2**20, 1))
-    out.unlink()
+    if "export" not in skip:
+        timed("export ttl s", export)
+        record("export ttl MB", round(out.stat().st_size / 2**20, 1))
+        out.unlink()
 
     name, text = synthetic_document(store)
     new = tmp / name
@@ -278,12 +279,13 @@ if __name__ == "__main__":
     parser.add_argument("--workspace", type=Path, default=None, help="build/reuse the synthetic workspace here")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON at the end")
     parser.add_argument("--reuse", action="store_true", help="measure --workspace as it is (see above)")
+    parser.add_argument("--skip", action="append", default=[], help="with --reuse: export (repeatable)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         if args.reuse:
             if args.workspace is None:
                 parser.error("--reuse needs --workspace")
-            bench_reuse(args.workspace, Path(tmp))
+            bench_reuse(args.workspace, Path(tmp), set(args.skip))
         else:
             bench(args.commitments, args.workspace, Path(tmp))
     if args.json:

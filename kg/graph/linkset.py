@@ -53,7 +53,7 @@ LINKS_DIR = "links"
 MANIFEST = "manifest.json"
 ARRAYS = ("pkey", "score", "text", "kept")  # <name>.npy each
 LINES = "links.txt"
-VERSION = 2
+VERSION = 3  # 3: documents keyed by sha256:ingested_at
 _SHIFT = np.int64(32)  # pair key = low row << 32 | high row; rows stay far below 2**31
 SIM_THRESHOLD, CONT_THRESHOLD = _TEXT_THRESHOLDS["vector"]
 
