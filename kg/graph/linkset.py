@@ -250,8 +250,17 @@ def sync_link_keys(store: Any, nb: Any, directory: Path) -> LinkKeys:
     old_cont, new_cont = set(saved.continues), set(cont)
     added = [k for k in cont if k not in old_cont]
     removed = [k for k in saved.continues if k not in new_cont]
-    added.extend(line for k, line in similar.items() if saved.similar.get(k) != line)
-    removed.extend(line for k, line in saved.similar.items() if similar.get(k) != line)
+    for p in build:  # only built lines can differ from the saved ones: reused lines are the saved objects
+        k = int(pkey[p])
+        line, was = similar[k], saved.similar.get(k)
+        if line != was:
+            added.append(line)
+            if was is not None:
+                removed.append(was)
+    if saved.similar:
+        old_kept = np.fromiter(saved.similar.keys(), dtype=np.int64, count=len(saved.similar))
+        gone = old_kept[~np.isin(old_kept, pkey[kept_arr])]
+        removed.extend(saved.similar[k] for k in gone.tolist())
     _save(directory, new)
     return LinkKeys(new.continues + list(new.similar.values()), new.generation, saved.generation, added, removed,
                     directory / LINES)
