@@ -241,7 +241,7 @@ def sync_link_keys(store: Any, nb: Any, directory: Path) -> LinkKeys:
     for c in everything or ():  # every jurisdiction when fresh, grouped here (store order is kept)
         by_code.setdefault(c.jurisdiction_code, []).append(c)
     for code in sorted(by_code) if fresh else sorted(affected):
-        j_items = by_code.get(code) or store.commitments(jurisdiction=code)
+        j_items = by_code.get(code) or store.commitments_in(code)
         j_sim = _make_text_similarity(j_items, vectors, None)
         cont.extend(_link_key(lk) for lk in _find_continuations(j_items, j_sim, CONT_THRESHOLD))
 

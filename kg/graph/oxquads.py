@@ -84,18 +84,21 @@ def _fixed_graph_quads() -> list[Any]:
 def _jurisdiction_data(store: Any, code: str, catalog: tuple[dict, dict, dict] | dict) -> GraphData:
     """One jurisdiction's data; ``catalog`` is every (departments, officials, documents) by id, or
     only the documents, and then only the people this jurisdiction's commitments name are read."""
-    from kg.graph.views import GraphData, collect_graph_data, official_id, people_of
+    from kg.graph.links import target_series
+    from kg.graph.views import GraphData, official_id, people_of
 
+    # What views.collect_graph_data(store, jurisdiction=code, links=[]) gives, read by exact code.
+    commitments = store.commitments_in(code)
     if isinstance(catalog, dict):
-        commitments = store.commitments(jurisdiction=code)
         deps, offs = store.people_named({r.id for c in commitments for r in c.departments},
                                         {official_id(c, n) for c in commitments for n in c.officials})
-        departments, officials = people_of(commitments, {d.id: d for d in deps}, {o.id: o for o in offs})
-        from kg.graph.links import target_series
-
-        documents = {i: catalog[i] for i in sorted({c.document_id for c in commitments}) if i in catalog}
-        return GraphData(commitments, departments, officials, documents, [], target_series(commitments))
-    return collect_graph_data(store, jurisdiction=code, links=[], catalog=catalog)
+        all_departments, all_officials = {d.id: d for d in deps}, {o.id: o for o in offs}
+        all_documents = catalog
+    else:
+        all_departments, all_officials, all_documents = catalog
+    departments, officials = people_of(commitments, all_departments, all_officials)
+    documents = {i: all_documents[i] for i in sorted({c.document_id for c in commitments}) if i in all_documents}
+    return GraphData(commitments, departments, officials, documents, [], target_series(commitments))
 
 
 def _jurisdiction_quads(data: GraphData, lookup: dict, *, with_documents: bool) -> list[Any]:
