@@ -385,7 +385,7 @@ class SearchEngine:
         from kg.graph.neighbours import load_neighbours
 
         store = self.workspace.store()
-        if load_neighbours(self.workspace, store.state()) is None:
+        if load_neighbours(self.workspace, store.state(), mmap=True) is None:
             self.build_index()
 
     @property

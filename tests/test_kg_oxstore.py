@@ -97,3 +97,16 @@ def test_replaced_database_is_rebuilt_not_reused(ws, tmp_path, workspace_2y):
 
 def test_graph_lives_in_the_workspace(ws):
     assert synced_graph(ws).path == graph_path(ws) == ws.path / "graph"
+
+
+def test_people_named_are_the_departments_and_officials_the_full_reads_give(workspace_2y):
+    """The per-jurisdiction graph update reads only the people it names: the same objects as the full reads."""
+    store = workspace_2y.store()
+    deps = {d.id: d for d in store.departments()}
+    offs = {o.id: o for o in store.officials()}
+    want_d = [i for i in deps if i.startswith("370103:")][:7] + ["370103:不存在的局"]
+    want_o = list(offs)[:5]
+    got_d, got_o = store.people_named(want_d, want_o)
+    assert {d.id: d for d in got_d} == {i: deps[i] for i in want_d if i in deps}
+    assert {o.id: o for o in got_o} == {i: offs[i] for i in want_o}
+    assert any(d.aliases for d in got_d) and all(d.commitments for d in got_d)

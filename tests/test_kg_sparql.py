@@ -210,3 +210,12 @@ def test_service_is_checked_on_the_parsed_algebra_when_the_word_appears():
         _refuse_service_in_algebra("SELECT ?s WHERE { SERVICE <http://127.0.0.1:9/x> { ?s ?p ?o } }")
     # ...and lets a query through whose only "service" is inside a string.
     assert check_query('SELECT ?s WHERE { ?s rdfs:label "社区service中心" }').kind == "select"
+
+
+def test_commitment_count_equals_counting_responsible_departments(dataset_2y):
+    """The precomputed ms:commitmentCount the README example reads is the COUNT it replaces."""
+    counted = run_sparql(dataset_2y, """SELECT ?dept (COUNT(DISTINCT ?c) AS ?n) WHERE {
+        ?dept a ms:Department . OPTIONAL { ?c ms:responsibleDepartment ?dept } } GROUP BY ?dept""").rows()
+    stored = run_sparql(dataset_2y, "SELECT ?dept ?n WHERE { ?dept a ms:Department ; ms:commitmentCount ?n }").rows()
+    assert len(counted) > 20 and sorted(counted, key=str) == sorted(stored, key=str)
+    assert any(r["n"] != "0" for r in stored) and any(r["n"] != "1" for r in stored)

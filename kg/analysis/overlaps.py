@@ -242,7 +242,7 @@ def _neighbours(store: Any, vectors: Mapping[str, np.ndarray] | None, model: str
 
     ws = workspace or _workspace_of(store)
     if vectors is None:
-        saved = load_neighbours(ws, store.state()) if ws is not None else None
+        saved = load_neighbours(ws, store.state(), mmap=True) if ws is not None else None
         if saved is not None:
             return saved, ws
     items = store.commitments()

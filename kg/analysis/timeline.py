@@ -109,7 +109,7 @@ def _continuations(store: Any, found: list[Commitment]) -> dict[str, Any]:
     from kg.graph.neighbours import load_neighbours
 
     candidates = {c.id: c for c in found}
-    neighbours = load_neighbours(_workspace_of(store))
+    neighbours = load_neighbours(_workspace_of(store), mmap=True)
     if neighbours is not None:
         extra = {other for c in marked for other, _ in neighbours.neighbours(c.id)} - candidates.keys()
         candidates.update((c.id, c) for c in store.commitments(ids=sorted(extra)))

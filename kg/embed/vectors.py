@@ -118,7 +118,7 @@ def workspace_links(workspace: Workspace) -> list[Any]:
 
     store = workspace.store()
     commitments = store.commitments()
-    neighbours = load_neighbours(workspace, store.state())
+    neighbours = load_neighbours(workspace, store.state(), mmap=True)
     if neighbours is None:
         neighbours = from_vectors(commitment_vectors(workspace, commitments), [c.id for c in commitments])
     return link_commitments(commitments, neighbours=neighbours)

@@ -310,13 +310,10 @@ def _find_similar(
 ) -> list[Link]:
     scored = []
     for a, b in sorted(pairs):
-        types_a, types_b = _type_keys(items[a]), _type_keys(items[b])
-        shared = types_a & types_b
         text = text_sim(a, b)
-        if not shared and text < threshold:
-            continue
-        overlap = len(shared) / len(types_a | types_b) if shared else 0.0
-        scored.append((_combine(overlap, text), a, b, text))
+        score = similar_score(items[a], items[b], text, threshold)
+        if score is not None:
+            scored.append((score, a, b, text))
     scored.sort(key=lambda s: (-s[0], items[s[1]].id, items[s[2]].id))
     degree: dict[int, int] = defaultdict(int)
     links = []
@@ -325,13 +322,32 @@ def _find_similar(
             continue
         degree[a] += 1
         degree[b] += 1
-        shared_labels = sorted(_type_labels(items[a]) & _type_labels(items[b]))
-        evidence = f"text similarity {text:.2f}"
-        if shared_labels:
-            evidence = f"shared target type {'、'.join(shared_labels)}; " + evidence
-        src, dst = sorted((items[a].id, items[b].id))
-        links.append(Link("similar_to", src, dst, score, evidence))
+        links.append(similar_link(items[a], items[b], score, text))
     return links
+
+
+def similar_score(a: Commitment, b: Commitment, text: float, threshold: float) -> float | None:
+    """The ``similar_to`` score of a candidate pair, or None when it is not similar enough.
+
+    Depends on the two commitments alone (the degree cap is applied afterwards), which is
+    what lets kg.graph.linkset keep scores per pair across ingests.
+    """
+    types_a, types_b = _type_keys(a), _type_keys(b)
+    shared = types_a & types_b
+    if not shared and text < threshold:
+        return None
+    overlap = len(shared) / len(types_a | types_b) if shared else 0.0
+    return _combine(overlap, text)
+
+
+def similar_link(a: Commitment, b: Commitment, score: float, text: float) -> Link:
+    """The ``similar_to`` link of a kept pair, with its evidence; source and target in id order."""
+    shared_labels = sorted(_type_labels(a) & _type_labels(b))
+    evidence = f"text similarity {text:.2f}"
+    if shared_labels:
+        evidence = f"shared target type {'、'.join(shared_labels)}; " + evidence
+    src, dst = sorted((a.id, b.id))
+    return Link("similar_to", src, dst, score, evidence)
 
 
 def target_series(commitments: Iterable[Commitment], *, min_years: int = 2) -> list[Series]:

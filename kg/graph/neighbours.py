@@ -200,8 +200,12 @@ class Neighbours:
         os.replace(directory / (MANIFEST + ".tmp"), directory / MANIFEST)
 
     @classmethod
-    def load(cls, directory: Path) -> Neighbours | None:
-        """The saved lists, or None when missing or unreadable (the caller rebuilds; warned)."""
+    def load(cls, directory: Path, *, mmap: bool = False) -> Neighbours | None:
+        """The saved lists, or None when missing or unreadable (the caller rebuilds; warned).
+
+        ``mmap`` maps the vectors read-only instead of reading 150 MB at 100k: for readers that
+        look at a few of them (kg.graph.linkset), never for ``update``.
+        """
         if not (directory / MANIFEST).exists():
             return None
         try:
@@ -210,8 +214,7 @@ class Neighbours:
                 return None
             alive = np.ones(len(m["ids"]), dtype=bool)
             alive[np.asarray(m["dead"], dtype=np.int64)] = False
-            # Vectors mapped, not read: overlaps and links use the lists and a few rows (150 MB at 100k).
-            out = cls(m["model_id"], list(m["ids"]), list(m["keys"]), np.load(directory / "vectors.npy", mmap_mode="r"), alive,
+            out = cls(m["model_id"], list(m["ids"]), list(m["keys"]), np.load(directory / "vectors.npy", mmap_mode="r" if mmap else None), alive,
                       np.load(directory / "rows.npy").astype(np.int64), np.load(directory / "scores.npy"),
                       m.get("state", ""))
             if not (out.vectors.shape[0] == out.rows.shape[0] == out.scores.shape[0] == len(out.ids)):
@@ -291,11 +294,11 @@ def sync_neighbours(workspace: Any, model_id: str, ids: Sequence[str], keys: Seq
     return current, action
 
 
-def load_neighbours(workspace: Any, state: str | None = None) -> Neighbours | None:
-    """The saved lists when present (and, given ``state``, current)."""
+def load_neighbours(workspace: Any, state: str | None = None, *, mmap: bool = False) -> Neighbours | None:
+    """The saved lists when present (and, given ``state``, current); ``mmap``: see ``Neighbours.load``."""
     if workspace is None:
         return None
-    found = Neighbours.load(neighbours_dir(workspace))
+    found = Neighbours.load(neighbours_dir(workspace), mmap=mmap)
     if found is None or (state is not None and found.state != state):
         return None
     return found

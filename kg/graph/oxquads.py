@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -81,10 +81,24 @@ def _fixed_graph_quads() -> list[Any]:
     return onto.quads + vocab.quads
 
 
-def _jurisdiction_data(store: Any, code: str, catalog: tuple[dict, dict, dict]) -> GraphData:
-    from kg.graph.views import collect_graph_data
+def _jurisdiction_data(store: Any, code: str, catalog: tuple[dict, dict, dict] | dict) -> GraphData:
+    """One jurisdiction's data; ``catalog`` is every (departments, officials, documents) by id, or
+    only the documents, and then only the people this jurisdiction's commitments name are read."""
+    from kg.graph.links import target_series
+    from kg.graph.views import GraphData, official_id, people_of
 
-    return collect_graph_data(store, jurisdiction=code, links=[], catalog=catalog)
+    # What views.collect_graph_data(store, jurisdiction=code, links=[]) gives, read by exact code.
+    commitments = store.commitments_in(code)
+    if isinstance(catalog, dict):
+        deps, offs = store.people_named({r.id for c in commitments for r in c.departments},
+                                        {official_id(c, n) for c in commitments for n in c.officials})
+        all_departments, all_officials = {d.id: d for d in deps}, {o.id: o for o in offs}
+        all_documents = catalog
+    else:
+        all_departments, all_officials, all_documents = catalog
+    departments, officials = people_of(commitments, all_departments, all_officials)
+    documents = {i: all_documents[i] for i in sorted({c.document_id for c in commitments}) if i in all_documents}
+    return GraphData(commitments, departments, officials, documents, [], target_series(commitments))
 
 
 def _jurisdiction_quads(data: GraphData, lookup: dict, *, with_documents: bool) -> list[Any]:
@@ -156,18 +170,39 @@ def _save_link_keys(path: Path, keys: Iterable[str]) -> None:
     os.replace(tmp, path)
 
 
+def _link_from_key(key: str) -> Link:
+    """The link a key stands for, as the graph writes it (score to 4 decimals)."""
+    from kg.graph.links import Link
+
+    kind, src, dst, score, evidence = key.split(_SEP)
+    return Link(kind, src, dst, float(score), evidence)
+
+
 def _sync_links(ox_store: Any, links: list[Link], snapshot: Path, have: set[str]) -> None:
-    """Replace only the links that appeared, disappeared or changed score or evidence.
+    """Replace only the links that appeared, disappeared or changed score or evidence."""
+    wanted = {_link_key(lk): lk for lk in links}
+    _sync_link_keys(ox_store, wanted, snapshot, have)
+
+
+def _sync_link_keys(ox_store: Any, wanted: Mapping[str, Link | None] | Iterable[str], snapshot: Path,
+                    have: set[str]) -> None:
+    """``_sync_links`` given the wanted links' keys (kg.graph.linkset keeps them per document).
 
     The previous link set is read from a snapshot file next to the store: reading it back
     from Oxigraph would decode every link node's strings (seconds at 100k commitments). Without
     the snapshot ``sync`` rebuilds instead: removing every link node quad by quad is far slower.
     """
+    if not isinstance(wanted, Mapping):
+        wanted = dict.fromkeys(wanted)
+    _replace_links(ox_store, have - wanted.keys(),
+                   [lk or _link_from_key(key) for key, lk in wanted.items() if key not in have])
+    _save_link_keys(snapshot, wanted.keys())
+
+
+def _replace_links(ox_store: Any, stale: Iterable[str], fresh: list[Link]) -> None:
+    """Remove the links keyed ``stale`` (their nodes and direct triples), then add ``fresh``."""
     ox = _ox()
     graph = ox.NamedNode(str(rdf.LINKS_GRAPH))
-    wanted = {_link_key(lk): lk for lk in links}
-    stale = have - wanted.keys()
-    fresh = [lk for key, lk in wanted.items() if key not in have]
     fresh_nodes = {str(rdf.link_iri(lk)) for lk in fresh}
     for key in stale:
         from kg.graph.links import Link
@@ -182,4 +217,3 @@ def _sync_links(ox_store: Any, links: list[Link], snapshot: Path, have: set[str]
                                     ox.NamedNode(str(rdf.commitment_iri(dst))), graph))
     if fresh:
         ox_store.extend(_link_quads(fresh))
-    _save_link_keys(snapshot, wanted.keys())

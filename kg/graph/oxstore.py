@@ -32,23 +32,27 @@ from kg.graph.oxquads import (
     _fixed_graph_quads,
     _jurisdiction_data,
     _jurisdiction_quads,
+    _link_from_key,
     _link_key,
     _link_quads,
     _load_link_keys,
     _ox,
     _remove_jurisdiction_nodes,
+    _replace_links,
     _save_link_keys,
+    _sync_link_keys,
     _sync_links,
 )
 
 if TYPE_CHECKING:
     from kg.graph.links import Link
+    from kg.graph.linkset import LinkKeys
 
 log = logging.getLogger("minsheng")
 
 GRAPH_DIR = "graph"
 STATE_NAME = "state.json"
-STATE_FORMAT = 1
+STATE_FORMAT = 2  # 2: departments carry ms:commitmentCount
 LOCK_WAIT_S = 30.0
 _sync_lock = threading.Lock()
 _opened: set[str] = set()
@@ -140,8 +144,15 @@ class GraphStore:
 
     # -- sync ----------------------------------------------------------------------------
     def sync(self, store: Any, links: Callable[[], Iterable[Link]] | None = None,
-             progress: Callable[[str], None] | None = None) -> dict[str, Any]:
-        """Bring the graph up to date with ``store``; returns the state. Cheap when nothing changed."""
+             progress: Callable[[str], None] | None = None, *,
+             link_keys: Callable[[], LinkKeys | None] | None = None) -> dict[str, Any]:
+        """Bring the graph up to date with ``store``; returns the state. Cheap when nothing changed.
+
+        ``link_keys``, when it returns a list, gives the links as keys (kg.graph.linkset, kept per
+        document) and ``links`` is not called; when it returns None, ``links`` is.
+        """
+        if link_keys is not None:
+            links = _LinkSource(links, link_keys)
         with _sync_lock:
             db_id = _db_identity(store)
             version = store.version()
@@ -173,7 +184,8 @@ class GraphStore:
         from kg.graph.views import concepts_by_label
 
         lookup = concepts_by_label()
-        link_list = list(links()) if links else []
+        link_list = (links.links() if isinstance(links, _LinkSource) else list(links())) if links else []
+        generation = links.generation() if isinstance(links, _LinkSource) else None
 
         def quads() -> Iterator[Any]:
             # One lazy stream into one bulk load: many small loads leave many small files to compact.
@@ -190,15 +202,15 @@ class GraphStore:
         _save_link_keys(self.links_path, {_link_key(lk) for lk in link_list})
         state = {"format": STATE_FORMAT, "db": db_id, "version": version, "built": time.time(),
                  "documents": {d.id: _doc_key(d) for d in documents.values()},
-                 "jurisdictions": {d.id: d.jurisdiction_code for d in documents.values()}}
+                 "jurisdictions": {d.id: d.jurisdiction_code for d in documents.values()}, "links": generation}
         self._write_state(state)
         return state
 
     def _update(self, store: Any, links: Callable[[], Iterable[Link]] | None, state: dict[str, Any], db_id: str,
                 version: int, progress: Callable[[str], None] | None) -> dict[str, Any]:
-        have_links = _load_link_keys(self.links_path) if links is not None else None
-        if links is not None and have_links is None:
+        if links is not None and not self.links_path.is_file():
             raise _NeedRebuild(f"{self.links_path.name} missing")
+        generation = None
         documents = {d.id: d for d in store.documents()}
         old_keys: dict[str, str] = state.get("documents", {})
         old_codes: dict[str, str] = state.get("jurisdictions", {})
@@ -216,24 +228,75 @@ class GraphStore:
                 graph = ox.NamedNode(str(rdf.document_graph_iri(doc_id)))
                 if ox_store.contains_named_graph(graph):
                     ox_store.remove_graph(graph)
-            if codes:
-                catalog = ({d.id: d for d in store.departments()}, {o.id: o for o in store.officials()}, documents)
-                for code in codes:
-                    _remove_jurisdiction_nodes(ox_store, code)
-                    data = _jurisdiction_data(store, code, catalog)
-                    data.documents = {i: d for i, d in data.documents.items() if i in set(changed)}
-                    ox_store.extend(_jurisdiction_quads(data, lookup, with_documents=True))
-            if links is not None:
-                _sync_links(ox_store, list(links()), self.links_path, have_links or set())
+            for code in codes:
+                _remove_jurisdiction_nodes(ox_store, code)
+                # Only the people this jurisdiction names: reading every department costs 3 s at 100k.
+                data = _jurisdiction_data(store, code, documents)
+                data.documents = {i: d for i, d in data.documents.items() if i in set(changed)}
+                ox_store.extend(_jurisdiction_quads(data, lookup, with_documents=True))
+            if isinstance(links, _LinkSource) and (keys := links.keys()) is not None:
+                generation = keys.generation
+                if keys.previous and keys.previous == state.get("links"):
+                    # The link set moved on from what this store holds by exactly these changes.
+                    _replace_links(ox_store, keys.removed, [_link_from_key(k) for k in keys.added])
+                    _copy_atomically(keys.path, self.links_path)
+                else:
+                    _sync_link_keys(ox_store, keys.lines, self.links_path, self._snapshot())
+            elif links is not None:
+                _sync_links(ox_store, list(links()), self.links_path, self._snapshot())
         state = {**state, "db": db_id, "version": version,
                  "documents": {d.id: _doc_key(d) for d in documents.values()},
-                 "jurisdictions": {d.id: d.jurisdiction_code for d in documents.values()}}
+                 "jurisdictions": {d.id: d.jurisdiction_code for d in documents.values()}, "links": generation}
         self._write_state(state)
         return state
+
+    def _snapshot(self) -> set[str]:
+        have = _load_link_keys(self.links_path)
+        if have is None:
+            raise _NeedRebuild(f"{self.links_path.name} unreadable")
+        return have
+
+
+class _LinkSource:
+    """Links as keys when ``keys`` has them (cheap to diff), else as Link objects from ``links``."""
+
+    def __init__(self, links: Callable[[], Iterable[Link]] | None, keys: Callable[[], LinkKeys | None]):
+        self._links, self._keys = links, keys
+        self._got: tuple[LinkKeys | None] | None = None
+
+    def keys(self) -> LinkKeys | None:
+        if self._got is None:  # computing them saves the link set's next generation: once per sync
+            self._got = (self._keys(),)
+        return self._got[0]
+
+    def generation(self) -> str | None:
+        keys = self.keys()
+        return keys.generation if keys is not None else None
+
+    def links(self) -> list[Link]:
+        keys = self.keys()
+        if keys is not None:
+            return [_link_from_key(k) for k in keys.lines]
+        return list(self._links()) if self._links else []
+
+    def __call__(self) -> list[Link]:
+        return self.links()
 
 
 class _NeedRebuild(Exception):
     """A derived file the incremental update relies on is missing."""
+
+
+def _copy_atomically(source: Path, target: Path) -> None:
+    """``target`` gets ``source``'s content: a hard link where possible (the link set replaces its
+    file rather than rewriting it, so the link keeps this content), else a copy."""
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        os.link(source, tmp)
+    except OSError:
+        shutil.copyfile(source, tmp)
+    os.replace(tmp, target)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -259,10 +322,17 @@ def workspace_graph(workspace: Any, *, links: Callable[[], Iterable[Link]] | Non
                     progress: Callable[[str], None] | None = None) -> GraphStore:
     """The workspace's graph store, synced with its SQLite store (links from the workspace's embeddings)."""
     gs = GraphStore(graph_path(workspace))
+    link_keys = None
     if links is None:
         def links() -> Iterable[Link]:
             from kg.embed.vectors import workspace_links
 
             return workspace_links(workspace)
-    gs.sync(workspace.store(), links, progress)
+
+        def link_keys() -> LinkKeys | None:
+            # Kept per document next to the neighbour lists; None (then ``links``) when those are stale.
+            from kg.graph.linkset import workspace_link_keys
+
+            return workspace_link_keys(workspace)
+    gs.sync(workspace.store(), links, progress, link_keys=link_keys)
     return gs

@@ -7,6 +7,7 @@ percent-encoded as UTF-8 (``department/370103/%E5%8C%BA...``) to stay valid IRIs
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -173,6 +174,9 @@ def _add_entities(g: Graph, data: GraphData) -> None:
         g.add((s, RDF.type, MS.Year))
         g.add((s, RDFS.label, Literal(str(y))))
         g.add((s, MS.yearValue, Literal(y)))
+    # Counted here rather than with COUNT in every query: at 100k commitments the README's
+    # departments-by-function example spends most of its time joining 20k commitments to count them.
+    named = Counter(dep_id for c in data.commitments for dep_id in {r.id for r in c.departments})
     for dep in data.departments.values():
         s = department_iri(dep.id)
         g.add((s, RDF.type, ORG.OrganizationalUnit))
@@ -182,6 +186,7 @@ def _add_entities(g: Graph, data: GraphData) -> None:
         g.add((s, DCTERMS.identifier, Literal(dep.id)))
         g.add((s, MS.jurisdiction, jurisdiction_iri(dep.jurisdiction_code)))
         g.add((s, MS.known, Literal(bool(dep.known))))
+        g.add((s, MS.commitmentCount, Literal(named.get(dep.id, 0))))
         for alias in dep.aliases:
             if alias != dep.name:
                 g.add((s, SKOS.altLabel, _zh(alias)))
