@@ -116,7 +116,7 @@ def create_app(workspace: Path | None = None, *, model: str | None = None,
     from api.routes_sparql import add_sparql_routes
 
     add_graph_routes(app, ws, engine)
-    add_sparql_routes(app, ws)
+    add_sparql_routes(app, ws, engine)
     add_ask_routes(app, ws, engine)
 
     @app.get("/healthz", response_class=PlainTextResponse, include_in_schema=False)

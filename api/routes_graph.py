@@ -25,6 +25,7 @@ def add_graph_routes(app: FastAPI, ws: Any, engine: Callable[[], Any]) -> None:
     def links() -> Any:
         from kg.embed.vectors import workspace_links
 
+        engine().ensure_neighbours()  # links come from the index's neighbour lists: new items only
         return workspace_links(ws)
 
     @app.get("/export/{fmt}", summary="Export the graph (ttl, nt, nq, trig, jsonld, graphml, gexf, cytoscape, html)")
@@ -37,7 +38,7 @@ def add_graph_routes(app: FastAPI, ws: Any, engine: Callable[[], Any]) -> None:
         if fmt in RDF_FORMATS:
             from kg.graph.oxstore import workspace_graph
 
-            graph = workspace_graph(ws)
+            graph = workspace_graph(ws, prepare=lambda: engine().ensure_neighbours())
         elif fmt in _MEDIA:
             link_list = links()
         chunks = iter_export(ws.store(), fmt, view=view, year=year, jurisdiction=jurisdiction, links=link_list,

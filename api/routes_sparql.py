@@ -9,6 +9,7 @@ body type with 415. Queries run under kg.graph.sparql's limits (time, rows, memo
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -81,7 +82,8 @@ def _params(query_string: str) -> dict[str, list[str]]:
     return parse_qs(query_string, keep_blank_values=True)
 
 
-def add_sparql_routes(app: FastAPI, ws: Any, *, timeout: float | None = None, max_rows: int | None = None) -> None:
+def add_sparql_routes(app: FastAPI, ws: Any, engine: Callable[[], Any] | None = None, *, timeout: float | None = None,
+                      max_rows: int | None = None) -> None:
     """Attach /sparql (the workspace's graph store, synced on use).
 
     ``timeout``/``max_rows`` are the server's options (``minsheng serve --sparql-timeout``);
@@ -101,7 +103,7 @@ def add_sparql_routes(app: FastAPI, ws: Any, *, timeout: float | None = None, ma
             wanted = ", ".join(sorted({m for m, _ in (GRAPH_OFFERS if graph_result else RESULT_OFFERS)}))
             return error_response(406, f"Accept: no acceptable format for a {checked.kind.upper()} result; "
                                        f"offered: {wanted}", "NotAcceptable")
-        graph = workspace_graph(ws)
+        graph = workspace_graph(ws, prepare=engine().ensure_neighbours if engine is not None else None)
         restrict = default_graphs or _filtered_graphs(ws.store(), graph, year, jurisdiction)
         limits = SparqlLimits.from_env(timeout=timeout, max_rows=max_rows)
         result = run_sparql(graph, query, default_graph=restrict or None, limits=limits)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -68,7 +69,7 @@ def sparql(
         from kg.graph.oxstore import workspace_graph
 
         w = workspace(ws)
-        graph = workspace_graph(w, progress=progress)
+        graph = workspace_graph(w, progress=progress, prepare=_neighbours_of(w))
         result = run_sparql(graph, text, limits=limits, default_graph=_filter_graphs(w, graph, year, jurisdiction))
     if result.kind in ("construct", "describe"):
         sys.stdout.write(result.serialize(rdf_format))
@@ -102,10 +103,11 @@ def export(
     if fmt.lower() in RDF_FORMATS:
         from kg.graph.oxstore import workspace_graph
 
-        graph = workspace_graph(w, progress=progress)
+        graph = workspace_graph(w, progress=progress, prepare=_neighbours_of(w))
     else:
         from kg.embed.vectors import workspace_links
 
+        _neighbours_of(w)()
         links = workspace_links(w)
     written = export_graph(w.store(), fmt, out, view=view, year=year, jurisdiction=jurisdiction,
                            links=links, graph=graph)
@@ -121,7 +123,8 @@ def push(
     from kg.graph.oxstore import workspace_graph
     from kg.graph.push import push_graphs
 
-    graph = workspace_graph(workspace(ws), progress=progress)
+    w = workspace(ws)
+    graph = workspace_graph(w, progress=progress, prepare=_neighbours_of(w))
     report = push_graphs(graph, endpoint, progress=progress)
     if fmt is OutputFormat.table:
         typer.echo(f"pushed {report.graphs} graphs ({report.triples} triples) to {report.endpoint} "
@@ -135,3 +138,12 @@ def register(app: typer.Typer) -> None:
     app.command()(sparql)
     app.command()(export)
     app.command()(push)
+
+
+def _neighbours_of(w: Any) -> Callable[[], None]:
+    """Bring the neighbour lists (links) up to date through the search index: embeds only new items."""
+    def prepare() -> None:
+        from search.engine import SearchEngine
+
+        SearchEngine(w).ensure_neighbours()
+    return prepare

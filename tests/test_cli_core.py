@@ -267,3 +267,21 @@ def test_eof_from_a_truncated_file_is_exit_3_not_aborted(monkeypatch, ws2: str):
 
     monkeypatch.setattr(Store, "counts", truncated)
     _one_line_error(run("stats", "-w", ws2, ok=False), 3, "ended early", "index --rebuild")
+
+
+@pytest.mark.slow  # embeds the new items with the bundled model
+def test_sparql_after_an_ingest_updates_the_neighbour_lists_not_every_link(fresh_workspace: Workspace, monkeypatch):
+    """`ingest` then `sparql` (no search between): the index's lists gain the new items and the graph
+    takes its links from the per-document link set, never from the all-links fallback."""
+    from kg.embed import vectors
+    from kg.graph.neighbours import load_neighbours
+
+    path = str(fresh_workspace.path)
+    run("search", "养老", "--workspace", path)  # index and neighbour lists of the bundled corpus
+    run("sparql", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "--workspace", path)
+    run("ingest", str(SHIZHONG_2025), "--workspace", path)
+    monkeypatch.setattr(vectors, "workspace_links", lambda *a, **k: pytest.fail("every link recomputed"))
+    out = run_json("sparql", "SELECT (COUNT(?c) AS ?n) WHERE { ?c a ms:Commitment }", "--workspace", path)
+    store = fresh_workspace.store()
+    assert load_neighbours(fresh_workspace, store.state()) is not None
+    assert int(out["results"]["bindings"][0]["n"]["value"]) == store.counts()["commitments"]

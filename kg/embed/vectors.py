@@ -114,8 +114,12 @@ def workspace_links(workspace: Workspace) -> list[Any]:
     store; otherwise embeds through the shared cache and computes the lists in memory.
     """
     from kg.graph.links import link_commitments
+    from kg.graph.linkset import link_from_key, workspace_link_keys
     from kg.graph.neighbours import from_vectors, load_neighbours
 
+    kept = workspace_link_keys(workspace)  # the per-document link set, when the lists are current
+    if kept is not None:
+        return [link_from_key(line) for line in kept.lines]
     store = workspace.store()
     commitments = store.commitments()
     neighbours = load_neighbours(workspace, store.state(), mmap=True)

@@ -319,8 +319,15 @@ def _doc_key(doc: Any) -> str:
 
 
 def workspace_graph(workspace: Any, *, links: Callable[[], Iterable[Link]] | None = None,
-                    progress: Callable[[str], None] | None = None) -> GraphStore:
-    """The workspace's graph store, synced with its SQLite store (links from the workspace's embeddings)."""
+                    progress: Callable[[str], None] | None = None,
+                    prepare: Callable[[], None] | None = None) -> GraphStore:
+    """The workspace's graph store, synced with its SQLite store (links from the workspace's embeddings).
+
+    ``prepare`` runs before the links are read, only when the graph needs an update: the CLI and
+    API pass the search index's ``ensure_neighbours`` (search depends on kg, not the reverse), so
+    that an ingest followed by `sparql` updates the neighbour lists for the new items (seconds)
+    instead of computing every link again from vectors (~80 s at 100k).
+    """
     gs = GraphStore(graph_path(workspace))
     link_keys = None
     if links is None:
@@ -333,6 +340,8 @@ def workspace_graph(workspace: Any, *, links: Callable[[], Iterable[Link]] | Non
             # Kept per document next to the neighbour lists; None (then ``links``) when those are stale.
             from kg.graph.linkset import workspace_link_keys
 
+            if prepare is not None:
+                prepare()
             return workspace_link_keys(workspace)
     gs.sync(workspace.store(), links, progress, link_keys=link_keys)
     return gs
