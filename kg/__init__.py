@@ -1,3 +1,3 @@
 """minsheng-kg library: parse 民生实事 lists, store commitments, build the knowledge graph."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"

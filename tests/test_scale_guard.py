@@ -81,9 +81,8 @@ def test_cross_district_candidates_come_from_neighbour_lists(big):
     assert 0 < len(found) <= K * len(nb.ids)
 
 
-def test_overlaps_build_evidence_for_the_page_only(big, monkeypatch):
-    ws, _, _ = big
-    store = ws.store()
+def _count_built(store, monkeypatch) -> list[int]:  # type: ignore[no-untyped-def]
+    """How many commitments each ``store.commitments`` call builds, appended as the calls happen."""
     built: list[int] = []
     real = store.commitments
 
@@ -93,6 +92,13 @@ def test_overlaps_build_evidence_for_the_page_only(big, monkeypatch):
         return out
 
     monkeypatch.setattr(store, "commitments", counting)
+    return built
+
+
+def test_overlaps_build_evidence_for_the_page_only(big, monkeypatch):
+    ws, _, _ = big
+    store = ws.store()
+    built = _count_built(store, monkeypatch)
     found = find_overlaps(store, kinds=["cross_district"], limit=10, workspace=ws)
     assert len(found) == 10 and sum(built) <= 20
     assert [o.score for o in found] == sorted((o.score for o in found), reverse=True)
@@ -105,15 +111,7 @@ def test_overlaps_of_every_kind_read_no_more_than_their_page(big, monkeypatch):
     build, so no kind builds the corpus: only the lists and items a page quotes are read."""
     ws, _, _ = big
     store = ws.store()
-    built: list[int] = []
-    real = store.commitments
-
-    def counting(**kwargs):  # type: ignore[no-untyped-def]
-        out = real(**kwargs)
-        built.append(len(out))
-        return out
-
-    monkeypatch.setattr(store, "commitments", counting)
+    built = _count_built(store, monkeypatch)
     found = find_overlaps(store, limit=5, workspace=ws, min_score=0)
     assert {o.kind for o in found} == {"shared", "thematic", "cross_district", "official"}
     # Each thematic overlap shown re-reads its own 20-item list; everything else is the page's items.
@@ -124,15 +122,7 @@ def test_timeline_reads_only_matching_commitments(big, monkeypatch):
     ws, _, _ = big
     store = ws.store()
     n = store.counts()["commitments"]
-    built: list[int] = []
-    real = store.commitments
-
-    def counting(**kwargs):  # type: ignore[no-untyped-def]
-        out = real(**kwargs)
-        built.append(len(out))
-        return out
-
-    monkeypatch.setattr(store, "commitments", counting)
+    built = _count_built(store, monkeypatch)
     timeline = build_timeline(store, "养老床位")
     assert timeline.method == "target_type" and timeline.entries
     matched = len({e.commitment_id for e in timeline.entries})
