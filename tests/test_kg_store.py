@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.errors import InputError, NotFoundError, StoreError
+from kg.errors import BusyError, InputError, NotFoundError, StoreError
 from kg.ingest.pipeline import ingest_paths
 from kg.store.db import Store
 from kg.store.workspace import Workspace
@@ -262,14 +262,15 @@ def test_schema_mismatch(tmp_path: Path):
         Store.open(db)
 
 
-def test_busy_store_is_a_store_error(fresh_workspace: Workspace, tmp_path: Path):
+def test_busy_store_is_a_busy_error(fresh_workspace: Workspace, tmp_path: Path):
+    """Another process writing (a long CLI ingest) is a 503 / try-later, not a broken store."""
     store = fresh_workspace.store()
     before = _state(store)
     other = sqlite3.connect(fresh_workspace.db_path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # another writer holds the lock
     try:
         store.conn.execute("PRAGMA busy_timeout = 100")
-        with pytest.raises(StoreError, match="another minsheng process"):
+        with pytest.raises(BusyError, match="another process is writing"):
             ingest_paths(store, [_lixia(tmp_path)])
     finally:
         other.execute("ROLLBACK")

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from kg.errors import NotFoundError, StoreError
+from kg.errors import BusyError, NotFoundError, StoreError
 from kg.model import Commitment, Department, DepartmentRef, Document, Official, Target
 from kg.text import normalize_name
 
@@ -189,7 +189,10 @@ class Store:
             try:
                 conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
-                raise StoreError(f"{self.path}: cannot start writing ({exc}); is another minsheng process writing?") from None
+                if "locked" in str(exc) or "busy" in str(exc):  # another process writes (a long CLI ingest): try later
+                    raise BusyError(f"{self.path}: another process is writing to the workspace ({exc}); "
+                                    "try again when it has finished") from None
+                raise StoreError(f"{self.path}: cannot start writing ({exc})") from None
             try:
                 yield conn
                 conn.execute("COMMIT")
