@@ -111,6 +111,9 @@ def main() -> None:
 
     try:
         run_ask(**parsed)
+    except KeyboardInterrupt:  # as click reports it on the typer path
+        sys.stderr.write("Aborted!\n")
+        sys.exit(1)
     except Exception as exc:  # MemoryError included
         reported = failure(exc)
         if reported is None:

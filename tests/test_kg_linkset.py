@@ -129,3 +129,30 @@ def test_graph_store_applies_the_change_list_and_matches_a_rebuild(corpus, tmp_p
 
 def quads(graph: GraphStore) -> set:
     return set(graph.open_read().quads_for_pattern(None, None, None, None))
+
+
+def test_concurrent_syncs_of_one_workspace_do_not_collide(corpus):
+    """Server threads may sync the link set at once (/sparql, /export): one at a time, same answer."""
+    import threading
+
+    from kg.graph.linkset import workspace_link_keys
+    from kg.graph.neighbours import neighbours_dir
+
+    ws, tmp = corpus
+    _sync_nb(ws.store(), None).save(neighbours_dir(ws))
+    results: list = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            results.append(workspace_link_keys(ws))
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(results) == 4 and all(r is not None for r in results)
+    assert len({frozenset(r.lines) for r in results}) == 1
+    assert not list(links_dir(ws).glob("*.tmp*"))  # no temporary file left behind

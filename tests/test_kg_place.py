@@ -54,11 +54,12 @@ def test_ambiguous_name_settled_by_the_workspace_places():
     lines = ["市中区2025年民生实事项目"]
     found = identify_place_and_year(_raw(lines), known={"370103", "370114"})
     assert (found.name, found.code, found.year) == ("济南市市中区", "370103", 2025)
+    assert any("already in the workspace" in w for w in found.warnings)
     both = identify_place_and_year(_raw(lines), known={"370103", "370402"})  # two candidates held: still asked
     assert both.jurisdiction is None and "ambiguous" in (both.ambiguous or "")
     # The document's own city wins over the workspace.
     named = identify_place_and_year(_raw([*lines, "枣庄市人民政府办公室"]), known={"370103"})
-    assert named.code == "370402"
+    assert named.code == "370402" and not named.warnings
     assert resolve_jurisdiction("市中区", ["370103"]).code == "370103"
 
 

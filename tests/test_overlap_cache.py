@@ -79,3 +79,20 @@ def test_a_new_list_is_the_only_one_scored(ws, monkeypatch, tmp_path):
     assert any(2022 in o["years"] for o in found)
     overlap_cache.cache_path(workspace).unlink()
     assert _thematic(workspace) == found
+
+
+def test_lists_the_neighbour_lists_do_not_cover_yet_are_not_scored_or_saved(ws, tmp_path):
+    """A write that lands after the index build made its lists: nothing is scored with vectors that
+    do not cover it, and nothing is saved under the new document's key."""
+    from kg.graph.neighbours import load_neighbours
+
+    workspace, _ = ws
+    nb = load_neighbours(workspace, workspace.store().state())
+    district = _districts(3)[0]
+    extra = tmp_path / "late" / f"{district[0]}_2022.txt"
+    extra.parent.mkdir()
+    extra.write_text(document(district, 2022, 2, 7)[1], encoding="utf-8")
+    ingest_paths(workspace.store(), [extra])
+    before = overlap_cache.cache_path(workspace).read_bytes()
+    assert overlap_cache.current_scores(workspace.store(), workspace, nb) == {}
+    assert overlap_cache.cache_path(workspace).read_bytes() == before

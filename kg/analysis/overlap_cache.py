@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import marshal
 import os
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -58,12 +59,20 @@ def _save(path: Path, model_id: str, saved: Saved) -> None:
     """Write atomically (a reader never sees half a file); a read-only workspace just keeps no cache."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp = path.with_name(f"{path.name}.{uuid.uuid4().hex}.tmp")  # unique per writer, thread or process
         with tmp.open("wb") as f:
             marshal.dump({"version": VERSION, "lists": {model_id: saved}}, f)
         os.replace(tmp, path)
     except OSError as exc:
         log.warning("%s: cannot save thematic overlap scores (%s)", path, exc)
+
+
+def _key(model_id: str) -> str:
+    """What the saved scores depend on besides each list's content: the model, and the taxonomy's
+    catch-all target types (kg.analysis.spans.features drops them)."""
+    from kg.graph.links import generic_target_types
+
+    return f"{model_id}|{','.join(sorted(generic_target_types()))}"
 
 
 def _score_lists(items: list[Commitment], vectors: Any) -> dict[tuple[str, int], list[tuple[float, str, str, list[str]]]]:
@@ -86,7 +95,16 @@ def current_scores(store: Any, workspace: Any, neighbours: Any, *, year: int | N
     The search index calls this after updating the neighbour lists, so that ``overlaps`` finds
     the scores ready; ``overlaps`` calls it too, in case the index was not updated since.
     """
-    model_id = neighbours.model_id or ""
+    with store.snapshot():  # one committed state for the keys, the lists read and the state check
+        return _current(store, workspace, neighbours, year, jurisdiction_code)
+
+
+def _current(store: Any, workspace: Any, neighbours: Any, year: int | None, jurisdiction_code: str | None) -> Saved:
+    if workspace is not None and getattr(neighbours, "state", None) != store.state():
+        # A write landed after these lists were made: their vectors do not cover it. Score nothing
+        # now; the index build that follows the write scores it with lists that do.
+        return {}
+    model_id = _key(neighbours.model_id or "")
     path = cache_path(workspace) if workspace is not None else None
     saved = _load(path, model_id) if path is not None else {}
     docs = store.document_keys(year=year, jurisdiction=jurisdiction_code)

@@ -175,6 +175,16 @@ def find_overlaps(store: Any, *, kinds: list[str] | tuple[str, ...] | None = Non
     lists when they match the store (kept by the search index); else ``vectors`` (id ->
     embedding) or vectors embedded with ``model``/``embedder`` through the cache.
     """
+    with store.snapshot():  # every read below sees one committed state, even while an upload lands
+        return _find_overlaps(store, kinds=kinds, jurisdiction=jurisdiction, year=year, department=department,
+                              min_score=min_score, vectors=vectors, model=model, limit=limit, offset=offset,
+                              workspace=workspace, embedder=embedder)
+
+
+def _find_overlaps(store: Any, *, kinds: list[str] | tuple[str, ...] | None, jurisdiction: str | None,
+                   year: int | None, department: str | None, min_score: float | None,
+                   vectors: Mapping[str, np.ndarray] | None, model: str | None, limit: int | None, offset: int,
+                   workspace: Any, embedder: Any) -> list[Overlap]:
     from kg.analysis.overlap_cache import thematic_list_candidates
     from kg.analysis.semantic_overlaps import Candidate, cross_district_candidates
 

@@ -28,8 +28,10 @@ import hashlib
 import json
 import logging
 import os
+import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -119,7 +121,7 @@ def _save(directory: Path, saved: _Saved) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     kept = np.fromiter(saved.similar.keys(), dtype=np.int64, count=len(saved.similar))
     lines = saved.continues + list(saved.similar.values())
-    tag = f".{os.getpid()}.tmp"
+    tag = f".{uuid.uuid4().hex}.tmp"  # unique: never two writers on one temporary name
     arrays = {"pkey": saved.pkey, "score": saved.score, "text": saved.text, "kept": kept}
     for name in ARRAYS:  # plain .npy: an .npz checksums every byte it writes
         np.save(directory / f"{name}{tag}.npy", arrays[name])
@@ -305,12 +307,39 @@ def link_from_key(line: str) -> Link:
 
 
 def workspace_link_keys(workspace: Any) -> LinkKeys | None:
-    """The workspace's link keys, kept up to date; None when the neighbour lists do not match the store."""
+    """The workspace's link keys, kept up to date; None when the neighbour lists do not match the store.
+
+    One sync at a time per workspace (threads of a server and other processes alike), from load to
+    save, and all its reads in one store snapshot, so the saved change list is relative to what
+    the previous sync saved and the lists match the commitments read.
+    """
     from kg.graph.neighbours import load_neighbours
 
     store = workspace.store()
-    nb = load_neighbours(workspace, store.state(), mmap=True)
-    if nb is None:
-        return None
-    return sync_link_keys(store, nb, links_dir(workspace))
+    directory = links_dir(workspace)
+    with _THREAD_LOCK, _dir_lock(directory), store.snapshot():
+        nb = load_neighbours(workspace, store.state(), mmap=True)
+        if nb is None:
+            return None
+        return sync_link_keys(store, nb, directory)
+
+
+_THREAD_LOCK = threading.Lock()
+
+
+@contextmanager
+def _dir_lock(directory: Path) -> Iterator[None]:
+    """An exclusive flock on ``directory/.lock`` (other processes); a no-op where flock does not exist."""
+    directory.mkdir(parents=True, exist_ok=True)
+    if os.name != "posix":
+        yield
+        return
+    import fcntl
+
+    with open(directory / ".lock", "a+b") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 

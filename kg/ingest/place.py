@@ -204,6 +204,10 @@ def identify_place_and_year(raw, lines: list[str] | None = None,  # noqa: ANN001
             break
         result.jurisdiction = hit
         result.evidence.append(f"place from {source}: {fullest}")
+        if known and isinstance(resolve_place(fullest, context), list):
+            # Settled by the workspace, not by the document: say so, the user may mean another one.
+            result.warnings.append(f"{fullest} is ambiguous nationally; read as {hit.name} ({hit.code}), the place "
+                                   "of that name already in the workspace; pass --jurisdiction if it is another")
         if not hit.known:
             # Named as written; the id stays simplified so both scripts of one place share it.
             hit = Jurisdiction(_as_written(fullest, [t for _, texts in sources for t in texts]), hit.code)
