@@ -112,8 +112,7 @@ def official_candidates(store: Any, year: int | None, code: str | None, items: I
     for oid, name, cid in led:
         names[oid] = name
         position.setdefault(cid, len(position))  # store order
-        if not mine[oid] or mine[oid][-1] != cid:
-            mine[oid].append(cid)
+        mine[oid].append(cid)  # (commitment, official) is a key of the store: never twice
     deps = {oid: frozenset().union(*(facts[c][0] for c in cids)) for oid, cids in mine.items()}
     themes = {oid: frozenset(t for c in cids for t in facts[c][1]) for oid, cids in mine.items()}
     by_place: dict[str, list[str]] = defaultdict(list)

@@ -8,7 +8,7 @@ Scoring formulas are documented on the functions so the CLI help can quote them.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from itertools import combinations
 from typing import Any
 
@@ -24,7 +24,6 @@ from kg.analysis.spans import (
     specificity,
 )
 from kg.embed.vectors import background_cosine, stack_vectors
-from kg.graph.links import generic_target_types
 from kg.model import Commitment
 
 THEMATIC_CONCEPT_WEIGHT = 0.6  # what the items target matters more than how alike they read
@@ -64,19 +63,6 @@ def _pair_evidence(a: Commitment, b: Commitment, shared: set[tuple[str, str]]) -
     return spans_a, spans_b
 
 
-def find_thematic(items: list[Commitment], vectors: Mapping[str, np.ndarray]) -> list[Overlap]:
-    """Department pairs of one list with separate commitments on a common theme or target type.
-
-    Pair score = 0.6 * concept + 0.4 * closeness, where concept is the noisy-or of the
-    shared concepts' specificity (IDF within the list, rescaled to [0, 1]) weighted
-    1.0 for a target type, 0.7 for a theme and 0.4 for a beneficiary group; at least
-    one theme or target type must be shared. The pair score is then multiplied by
-    sqrt(stake_a * stake_b) (see ``stake``). A department pair keeps up to 5 commitment
-    pairs scoring within 75% of its best and scores 1 - (1 - best) * 0.9^(kept - 1).
-    """
-    return [c.build() for c in thematic_candidates(items, vectors)]
-
-
 class Candidate:
     """A scored overlap whose evidence (clause matching, spans) is only worked out if it is shown."""
 
@@ -89,14 +75,21 @@ class Candidate:
         return self._build()
 
 
-def thematic_candidates(items: list[Commitment], vectors: Mapping[str, np.ndarray],
-                        commitments: Callable[[str], Commitment] | None = None) -> list[Candidate]:
-    """``find_thematic`` without the evidence: work grows with the size of each list, not the corpus.
+def thematic_candidates(items: list[Commitment], vectors: Mapping[str, np.ndarray]) -> list[Candidate]:
+    """Department pairs of one list with separate commitments on a common theme or target type.
 
-    Scores need only places, concepts and departments (light items do); the evidence quotes
-    texts, so ``commitments(id)`` gives the full item when a candidate is built (default: ``items``).
+    Pair score = 0.6 * concept + 0.4 * closeness, where concept is the noisy-or of the
+    shared concepts' specificity (IDF within the list, rescaled to [0, 1]) weighted
+    1.0 for a target type, 0.7 for a theme and 0.4 for a beneficiary group; at least
+    one theme or target type must be shared. The pair score is then multiplied by
+    sqrt(stake_a * stake_b) (see ``stake``). A department pair keeps up to 5 commitment
+    pairs scoring within 75% of its best and scores 1 - (1 - best) * 0.9^(kept - 1).
+
+    Evidence is worked out only when a candidate is built, from ``items`` themselves: scores
+    need only places, concepts and departments (light items do), evidence quotes texts
+    (kg.analysis.overlap_cache scores light items and builds from full ones). Work grows with
+    the size of each list, not the corpus.
     """
-    lookup = commitments or {c.id: c for c in items}.__getitem__
     groups: dict[tuple[str, int], list[Commitment]] = defaultdict(list)
     for c in items:
         groups[(c.jurisdiction_code, c.year)].append(c)
@@ -145,7 +138,7 @@ def thematic_candidates(items: list[Commitment], vectors: Mapping[str, np.ndarra
             out.append(Candidate(
                 _department_pair_score([p[0] for p in kept]), [a, b],
                 list(dict.fromkeys(cid for p in kept for cid in (p[1].id, p[2].id))),
-                lambda ra=refs[a], rb=refs[b], kept=kept, by_dep=by_dep: _thematic_overlap(ra, rb, kept, by_dep, lookup)))
+                lambda ra=refs[a], rb=refs[b], kept=kept, by_dep=by_dep: _thematic_overlap(ra, rb, kept, by_dep)))
     return out
 
 
@@ -158,17 +151,15 @@ def _department_pair_score(pair_scores: list[float]) -> float:
     return round(1.0 - (1.0 - pair_scores[0]) * (1.0 - MULTI_PAIR_BONUS) ** (len(pair_scores) - 1), 4)
 
 
-def _thematic_overlap(ra: Any, rb: Any, kept: list[tuple], by_dep: dict[str, list[Commitment]],
-                      lookup: Callable[[str], Commitment]) -> Overlap:
+def _thematic_overlap(ra: Any, rb: Any, kept: list[tuple], by_dep: dict[str, list[Commitment]]) -> Overlap:
     spans: dict[str, list] = defaultdict(list)
     owner: dict[str, tuple[Commitment, str]] = {}
-    for _, light_a, light_b, shared, _, _ in kept:
-        ca, cb = lookup(light_a.id), lookup(light_b.id)
+    for _, ca, cb, shared, _, _ in kept:
         sa, sb = _pair_evidence(ca, cb, shared)
         for c, side, new in ((ca, ra.id, sa), (cb, rb.id, sb)):
             owner[c.id] = (c, side)
             spans[c.id] = merge_spans([*spans[c.id], *new])
-    first = lookup(kept[0][1].id)
+    first = kept[0][1]
     concepts = _labels(set().union(*(p[3] for p in kept)))
     return Overlap(
         kind="thematic", departments=[ra.name, rb.name], department_ids=[ra.id, rb.id],
@@ -178,22 +169,6 @@ def _thematic_overlap(ra: Any, rb: Any, kept: list[tuple], by_dep: dict[str, lis
         pairs=[{"commitments": [ca.id, cb.id], "score": s, "cosine": round(cos, 4), "concept_score": round(cs, 4),
                 "concepts": _labels(shared)} for s, ca, cb, shared, cos, cs in kept],
         details={"shared_commitments": sorted({c.id for c in by_dep[ra.id]} & {c.id for c in by_dep[rb.id]})})
-
-
-def _types(c: Commitment) -> set[str]:
-    return set(c.target_types) - generic_target_types()
-
-
-def find_cross_district(items: list[Commitment], vectors: Mapping[str, np.ndarray], *, year: int | None = None,
-                        jurisdiction_code: str | None = None) -> list[Overlap]:
-    """Closely matching commitments of different jurisdictions, any years (see ``cross_district_candidates``)."""
-    from kg.graph.neighbours import from_vectors
-
-    by_id = {c.id: c for c in items}
-    facts = {c.id: (c.jurisdiction_code, c.year, frozenset(_types(c))) for c in items}
-    found = cross_district_candidates(facts, from_vectors(dict(vectors), list(by_id)), year=year,
-                                      jurisdiction_code=jurisdiction_code, commitments=by_id.get)
-    return [c.build() for c in found]
 
 
 def cross_district_candidates(facts: Mapping[str, tuple[str, int, frozenset[str]]], neighbours: Any, *,
