@@ -15,8 +15,6 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any
@@ -27,6 +25,7 @@ from kg.embed.embedder import Embedder, canonical_model_id, get_embedder
 from kg.embed.vectors import passage_text
 from kg.errors import ModelError, NotFoundError, QueryError
 from kg.model import Commitment
+from kg.store.workspace import directory_lock
 from kg.text import normalize_name
 
 MODES = ("hybrid", "dense", "lexical")
@@ -131,21 +130,6 @@ class _Snapshot:
         return {cid: n for n, cid in enumerate(self.ids)}
 
 
-@contextmanager
-def _file_lock(directory: Any, *, exclusive: bool) -> Iterator[None]:
-    """flock on ``directory/.lock``: one builder per workspace, readers never see a half-saved index."""
-    directory.mkdir(parents=True, exist_ok=True)
-    if os.name != "posix":
-        yield
-        return
-    import fcntl
-
-    with open(directory / ".lock", "a+b") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _stat(path: Any) -> tuple[int, int]:
@@ -220,7 +204,7 @@ class SearchEngine:
 
         store = self.workspace.store()
         embedder = self._resolve_embedder(rebuild=rebuild)
-        with _file_lock(self.workspace.index_dir, exclusive=True):
+        with directory_lock(self.workspace.index_dir, exclusive=True):
             version, state = store.version(), store.state()
             dense = None if rebuild else DenseIndex.load(self._dense_dir)
             lexical = None if rebuild else LexicalIndex.load(self._lexical_dir, full_dictionary=True)
@@ -322,7 +306,7 @@ class SearchEngine:
         from search.lexical import LexicalIndex
 
         store = self.workspace.store()
-        with _file_lock(self.workspace.index_dir, exclusive=False):
+        with directory_lock(self.workspace.index_dir, exclusive=False):
             version, state = store.version(), store.state()
             dense = DenseIndex.load(self._dense_dir)
             if dense is None or dense.fingerprint != state:
@@ -371,7 +355,7 @@ class SearchEngine:
         from search.lexical import LexicalIndex
 
         store = self.workspace.store()
-        with self._build_lock, _file_lock(self.workspace.index_dir, exclusive=False):
+        with self._build_lock, directory_lock(self.workspace.index_dir, exclusive=False):
             version, state = store.version(), store.state()
             lexical = LexicalIndex.load(self._lexical_dir)
         if lexical is None or lexical.fingerprint != state:

@@ -30,8 +30,7 @@ import logging
 import os
 import threading
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -314,10 +313,11 @@ def workspace_link_keys(workspace: Any) -> LinkKeys | None:
     the previous sync saved and the lists match the commitments read.
     """
     from kg.graph.neighbours import load_neighbours
+    from kg.store.workspace import directory_lock
 
     store = workspace.store()
     directory = links_dir(workspace)
-    with _THREAD_LOCK, _dir_lock(directory), store.snapshot():
+    with _THREAD_LOCK, directory_lock(directory), store.snapshot():
         nb = load_neighbours(workspace, store.state(), mmap=True)
         if nb is None:
             return None
@@ -327,19 +327,4 @@ def workspace_link_keys(workspace: Any) -> LinkKeys | None:
 _THREAD_LOCK = threading.Lock()
 
 
-@contextmanager
-def _dir_lock(directory: Path) -> Iterator[None]:
-    """An exclusive flock on ``directory/.lock`` (other processes); a no-op where flock does not exist."""
-    directory.mkdir(parents=True, exist_ok=True)
-    if os.name != "posix":
-        yield
-        return
-    import fcntl
-
-    with open(directory / ".lock", "a+b") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
 

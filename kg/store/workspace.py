@@ -11,13 +11,33 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from kg.errors import StoreChangedError, StoreError
 from kg.store.db import Store
 
 DB_NAME = "minsheng.db"
+
+
+@contextmanager
+def directory_lock(directory: Path, *, exclusive: bool = True) -> Iterator[None]:
+    """flock on ``directory/.lock`` for a derived artifact of a workspace (search indexes, link sets):
+    one writer at a time across processes, readers never see a half-saved file; a no-op where
+    flock does not exist."""
+    directory.mkdir(parents=True, exist_ok=True)
+    if os.name != "posix":
+        yield
+        return
+    import fcntl
+
+    with open(directory / ".lock", "a+b") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def default_home() -> Path:
