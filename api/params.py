@@ -24,6 +24,8 @@ Jurisdiction = Annotated[str | None, Query(max_length=MAX_NAME_CHARS,
 Department = Annotated[str | None, Query(max_length=MAX_NAME_CHARS, description="Department name or alias.")]
 Official = Annotated[str | None, Query(max_length=MAX_NAME_CHARS, description="Lead official's name.")]
 Theme = Annotated[str | None, Query(max_length=MAX_NAME_CHARS, description="Theme or target type, e.g. 养老.")]
-SearchText = Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, pattern=r"\S",
+# At least one character that is not blank to Python's str.strip(), which the engine applies:
+# besides Unicode White_Space (the schema's \s) it strips the separators U+001C-U+001F.
+SearchText = Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, pattern=r"[^\s\x1c-\x1f]",
                                   description="The query, e.g. 养老床位")]
 TopK = Annotated[int, Query(ge=1, le=MAX_TOP_K, description="Number of results.")]

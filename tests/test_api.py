@@ -42,6 +42,15 @@ def test_error_shape_is_pinned(client: TestClient) -> None:
     assert unknown_route.status_code == 404 and set(unknown_route.json()) == ERROR_KEYS
 
 
+@pytest.mark.parametrize("q", [" ", "\u3000", "\x1d", " \x1c\x1f "])
+def test_a_blank_query_is_refused_by_the_schema(client: TestClient, q: str) -> None:
+    """What the engine strips to nothing (str.strip: Unicode spaces and the U+001C-U+001F separators)
+    is invalid by the published pattern, so a schema-valid query is never a 400 (schemathesis ST202)."""
+    for route in ("/search", "/timeline"):
+        r = client.get(route, params={"q": q})
+        assert r.status_code == 422 and set(r.json()) == ERROR_KEYS, (route, q, r.text)
+
+
 def test_bad_upload_is_4xx_and_changes_nothing(fresh_workspace) -> None:
     c = TestClient(create_app(fresh_workspace.path, policy=UploadPolicy(api_key="k")))
     key = {"Authorization": "Bearer k"}
